@@ -1,0 +1,52 @@
+# gcp - Group Call Pickup for Kamailio
+#
+#   make          build modules/gcp/gcp.so against the installed Kamailio
+#   make run      install what is missing, build, start Kamailio (foreground)
+#   make test     the same set-up, then every test; ends "N passed, N failed"
+#   make format   clang-format the C sources with Kamailio's style
+
+SHELL := /bin/bash
+ROOT := $(abspath .)
+BUILD := $(ROOT)/build
+# The Kamailio source tree whose headers we compile against: Debian's source
+# package of exactly the installed kamailio, unless KAMAILIO_SRC is given.
+KAMAILIO_VERSION = $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
+KAMAILIO_SRC ?= $(BUILD)/kamailio-src
+KAMAILIO_STAMP = $(KAMAILIO_SRC)/.gcp-configured
+
+.PHONY: all setup module run test unit sipp format clean distclean
+
+all: module
+
+setup:
+	@bash scripts/setup.sh
+
+$(KAMAILIO_STAMP):
+	@bash scripts/kamailio-src.sh "$(KAMAILIO_SRC)"
+
+module: $(KAMAILIO_STAMP)
+	@$(MAKE) -s -C modules/gcp COREPATH=$(KAMAILIO_SRC)/src
+	@bash scripts/check-module.sh modules/gcp/gcp.so
+
+run: setup module
+	@bash scripts/run.sh
+
+test: setup module
+	@bash tests/run-all.sh
+
+unit:
+	@$(MAKE) -s -C tests/unit check
+
+sipp: setup module
+	@bash tests/sipp/run.sh
+
+format: $(KAMAILIO_STAMP)
+	clang-format --style=file:$(KAMAILIO_SRC)/.clang-format -i modules/gcp/*.[ch] tests/unit/*.[ch]
+
+clean:
+	-@$(MAKE) -s -C modules/gcp clean COREPATH=$(KAMAILIO_SRC)/src 2>/dev/null
+	rm -f modules/gcp/*.o modules/gcp/*.d modules/gcp/gcp.so
+	-@$(MAKE) -s -C tests/unit clean
+
+distclean: clean
+	rm -rf $(BUILD)

@@ -1,0 +1,592 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * Module exports: parameters, cfg functions, KEMI, $gcp(...), statistics,
+ * event_route[gcp:picked], the timer.
+ */
+
+#include <string.h>
+#include <time.h>
+
+#include "../../core/sr_module.h"
+#include "../../core/dprint.h"
+#include "../../core/mod_fix.h"
+#include "../../core/kemi.h"
+#include "../../core/route.h"
+#include "../../core/fmsg.h"
+#include "../../core/pvar.h"
+#include "../../core/locking.h"
+#include "../../core/timer_proc.h"
+#include "../../core/mem/shm_mem.h"
+#include "../../core/parser/parse_uri.h"
+
+#include "gcp_mod.h"
+#include "gcp_store.h"
+#include "gcp_track.h"
+#include "gcp_pickup.h"
+#include "gcp_rpc.h"
+
+MODULE_VERSION
+
+#define GCP_DEFAULT_INJECT_HEADERS                        \
+	"Call-Info: <sip:pickup.invalid>;answer-after=0\r\n"  \
+	"Alert-Info: <http://pickup.invalid/autoanswer>;"     \
+	"info=alert-autoanswer;delay=0\r\n"                   \
+	"Answer-Mode: Auto\r\n"
+
+struct tm_binds gcp_tmb;
+gcp_ring_t *gcp_ring = NULL;
+
+/* parameters */
+static char *gcp_config_file = NULL;
+static char *gcp_mode_str = "inject";
+int gcp_mode = GCP_MODE_INJECT;
+int gcp_require_replaces = 1;
+int gcp_max_ring_time = 300;
+static int gcp_max_calls = 100000;
+static int gcp_hash_size = 1024;
+int gcp_inject_reply_code = 487;
+str gcp_inject_reply_reason = str_init("Pickup in progress");
+static str gcp_inject_headers_param = str_init(GCP_DEFAULT_INJECT_HEADERS);
+str gcp_inject_headers = STR_NULL;
+int gcp_inject_ack_timeout = 1000;
+static str gcp_event_callback = STR_NULL;
+
+static gen_lock_set_t *gcp_locks = NULL;
+static int gcp_lock_count = 0;
+static int gcp_picked_route = -1;
+
+stat_var *gcp_st_tracked;
+stat_var *gcp_st_picked;
+stat_var *gcp_st_pickup_empty;
+stat_var *gcp_st_pickup_denied;
+stat_var *gcp_st_pickup_failed;
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+
+static int w_gcp_track0(struct sip_msg *msg, char *p1, char *p2);
+static int w_gcp_track1(struct sip_msg *msg, char *group, char *p2);
+static int w_gcp_pickup(struct sip_msg *msg, char *p1, char *p2);
+static int w_gcp_is_group_number0(struct sip_msg *msg, char *p1, char *p2);
+static int w_gcp_is_group_number1(struct sip_msg *msg, char *num, char *p2);
+static int w_gcp_was_picked(struct sip_msg *msg, char *p1, char *p2);
+
+static int pv_parse_gcp_name(pv_spec_p sp, str *in);
+static int pv_get_gcp(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
+
+static unsigned long gcp_stat_ringing(void);
+
+/* clang-format off */
+static cmd_export_t cmds[] = {
+	{"gcp_track", (cmd_function)w_gcp_track0, 0, 0, 0, REQUEST_ROUTE},
+	{"gcp_track", (cmd_function)w_gcp_track1, 1, fixup_spve_null,
+		fixup_free_spve_null, REQUEST_ROUTE},
+	{"gcp_pickup", (cmd_function)w_gcp_pickup, 0, 0, 0, REQUEST_ROUTE},
+	{"gcp_is_group_number", (cmd_function)w_gcp_is_group_number0, 0, 0, 0,
+		ANY_ROUTE},
+	{"gcp_is_group_number", (cmd_function)w_gcp_is_group_number1, 1,
+		fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
+	{"gcp_was_picked", (cmd_function)w_gcp_was_picked, 0, 0, 0,
+		FAILURE_ROUTE | ONREPLY_ROUTE | BRANCH_ROUTE | REQUEST_ROUTE},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"config_file", PARAM_STRING, &gcp_config_file},
+	{"mode", PARAM_STRING, &gcp_mode_str},
+	{"require_replaces", PARAM_INT, &gcp_require_replaces},
+	{"max_ring_time", PARAM_INT, &gcp_max_ring_time},
+	{"max_calls", PARAM_INT, &gcp_max_calls},
+	{"hash_size", PARAM_INT, &gcp_hash_size},
+	{"inject_reply_code", PARAM_INT, &gcp_inject_reply_code},
+	{"inject_reply_reason", PARAM_STR, &gcp_inject_reply_reason},
+	{"inject_headers", PARAM_STR, &gcp_inject_headers_param},
+	{"inject_ack_timeout", PARAM_INT, &gcp_inject_ack_timeout},
+	{"event_callback", PARAM_STR, &gcp_event_callback},
+	{0, 0, 0}
+};
+
+static stat_export_t mod_stats[] = {
+	{"tracked", 0, &gcp_st_tracked},
+	{"ringing", STAT_IS_FUNC, (stat_var **)gcp_stat_ringing},
+	{"picked", 0, &gcp_st_picked},
+	{"pickup_empty", 0, &gcp_st_pickup_empty},
+	{"pickup_denied", 0, &gcp_st_pickup_denied},
+	{"pickup_failed", 0, &gcp_st_pickup_failed},
+	{0, 0, 0}
+};
+
+static pv_export_t mod_pvs[] = {
+	{{"gcp", sizeof("gcp") - 1}, PVT_OTHER, pv_get_gcp, 0, pv_parse_gcp_name,
+		0, 0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
+};
+
+struct module_exports exports = {
+	"gcp",			 /* module name */
+	DEFAULT_DLFLAGS, /* dlopen flags */
+	cmds,			 /* cfg functions */
+	params,			 /* parameters */
+	0,				 /* RPC methods (registered in mod_init) */
+	mod_pvs,		 /* pseudo-variables */
+	0,				 /* response function */
+	mod_init,		 /* module init */
+	child_init,		 /* per-child init */
+	mod_destroy		 /* destroy */
+};
+/* clang-format on */
+
+uint64_t gcp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *gcp_np_reason(int not_pickable)
+{
+	switch(not_pickable) {
+		case 0:
+			return "";
+		case GCP_NP_PERSONAL:
+			return "personal contact";
+		case GCP_NP_NO_REPLACES:
+			return "caller lacks Replaces";
+		case GCP_NP_ANSWERED:
+			return "answered";
+		case GCP_NP_TAG:
+			return "To tag too long";
+		default:
+			return "not pickable";
+	}
+}
+
+/* ---- the ring table's environment: shm and a lock set ---- */
+
+static void *gcp_shm_alloc(size_t size)
+{
+	return shm_malloc(size);
+}
+
+static void gcp_shm_release(void *p)
+{
+	shm_free(p);
+}
+
+static void gcp_lock_idx(void *ctx, unsigned idx)
+{
+	gen_lock_set_t *set = ctx;
+
+	lock_set_get(set, idx);
+}
+
+static void gcp_unlock_idx(void *ctx, unsigned idx)
+{
+	gen_lock_set_t *set = ctx;
+
+	lock_set_release(set, idx);
+}
+
+static unsigned long gcp_stat_ringing(void)
+{
+	return gcp_ring ? gcp_ring_count(gcp_ring) : 0;
+}
+
+/* inject_headers: lines separated by CRLF or LF, each sent CRLF-ended */
+static int gcp_fix_inject_headers(void)
+{
+	str in = gcp_inject_headers_param;
+	char *out, *p, *line, *end;
+	int n = 0, len;
+
+	out = pkg_malloc(2 * in.len + 3);
+	if(out == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	p = in.s;
+	end = in.s + in.len;
+	while(p < end) {
+		line = p;
+		while(p < end && *p != '\n')
+			p++;
+		len = p - line;
+		if(len > 0 && line[len - 1] == '\r')
+			len--;
+		if(p < end)
+			p++;
+		if(len == 0)
+			continue;
+		if(memchr(line, ':', len) == NULL) {
+			LM_ERR("inject_headers: '%.*s' is not a header (name: value)\n",
+					len, line);
+			pkg_free(out);
+			return -1;
+		}
+		memcpy(out + n, line, len);
+		n += len;
+		out[n++] = '\r';
+		out[n++] = '\n';
+	}
+	gcp_inject_headers.s = out;
+	gcp_inject_headers.len = n;
+	return 0;
+}
+
+static int mod_init(void)
+{
+	gcp_ring_env_t env;
+
+	if(gcp_config_file == NULL || *gcp_config_file == '\0') {
+		LM_ERR("modparam(\"gcp\", \"config_file\", ...) is required: the XML "
+			   "file with the pickup groups (it may not exist yet)\n");
+		return -1;
+	}
+	if(strcasecmp(gcp_mode_str, "inject") == 0) {
+		gcp_mode = GCP_MODE_INJECT;
+	} else if(strcasecmp(gcp_mode_str, "replaces") == 0) {
+		gcp_mode = GCP_MODE_REPLACES;
+	} else if(strcasecmp(gcp_mode_str, "auto") == 0) {
+		LM_ERR("mode \"auto\" is not available in this version: use "
+			   "\"inject\" or \"replaces\"\n");
+		return -1;
+	} else {
+		LM_ERR("mode \"%s\" is unknown: use \"inject\" or \"replaces\"\n",
+				gcp_mode_str);
+		return -1;
+	}
+	if(gcp_max_ring_time <= 0) {
+		LM_ERR("max_ring_time must be a positive number of seconds\n");
+		return -1;
+	}
+	if(gcp_max_calls < 0 || gcp_hash_size <= 0 || gcp_hash_size > 65536) {
+		LM_ERR("max_calls must be >= 0 and hash_size 1..65536\n");
+		return -1;
+	}
+	if(gcp_inject_reply_code < 300 || gcp_inject_reply_code > 699) {
+		LM_ERR("inject_reply_code must be a final non-2xx code (300..699)\n");
+		return -1;
+	}
+	if(gcp_inject_ack_timeout < 0)
+		gcp_inject_ack_timeout = 0;
+	if(gcp_fix_inject_headers() < 0)
+		return -1;
+	if(load_tm_api(&gcp_tmb) < 0) {
+		LM_ERR("the tm module must be loaded before gcp\n");
+		return -1;
+	}
+	if(gcp_store_init(gcp_config_file) < 0)
+		return -1;
+
+	gcp_lock_count = 2 * gcp_hash_size;
+	gcp_locks = lock_set_alloc(gcp_lock_count);
+	if(gcp_locks == NULL || lock_set_init(gcp_locks) == NULL) {
+		LM_ERR("cannot create %d locks\n", gcp_lock_count);
+		return -1;
+	}
+	env.alloc = gcp_shm_alloc;
+	env.release = gcp_shm_release;
+	env.lock = gcp_lock_idx;
+	env.unlock = gcp_unlock_idx;
+	env.lock_ctx = gcp_locks;
+	gcp_ring = gcp_ring_create(&env, gcp_hash_size, gcp_max_calls);
+	if(gcp_ring == NULL) {
+		LM_ERR("cannot create the ring table in shared memory\n");
+		return -1;
+	}
+	if(gcp_pickup_init() < 0)
+		return -1;
+	if(register_module_stats("gcp", mod_stats) != 0) {
+		LM_ERR("cannot register statistics\n");
+		return -1;
+	}
+	if(gcp_rpc_init() < 0)
+		return -1;
+
+	gcp_picked_route = route_lookup(&event_rt, "gcp:picked");
+	if(gcp_picked_route >= 0 && event_rt.rlist[gcp_picked_route] == NULL)
+		gcp_picked_route = -1;
+	if(faked_msg_init() < 0) {
+		LM_ERR("cannot initialize the faked message for the event route\n");
+		return -1;
+	}
+	register_basic_timers(1);
+	return 0;
+}
+
+/* the timer: pickups waiting for the picker's ACK (every 50 ms), and the
+ * max_ring_time safety net (every second) */
+static void gcp_timer(unsigned int ticks, void *param)
+{
+	static uint64_t last_expire = 0;
+	uint64_t now = gcp_now_ms();
+	unsigned n;
+
+	gcp_pickup_timer();
+	if(now - last_expire >= 1000) {
+		last_expire = now;
+		n = gcp_ring_expire(gcp_ring, now, (uint64_t)gcp_max_ring_time * 1000);
+		if(n > 0)
+			LM_INFO("%u calls ringing for more than max_ring_time (%d s) "
+					"forgotten\n",
+					n, gcp_max_ring_time);
+	}
+}
+
+static int child_init(int rank)
+{
+	if(rank == PROC_MAIN) {
+		if(fork_basic_utimer(PROC_TIMER, "GCP TIMER", 1, gcp_timer, NULL,
+				   50000 /* us */)
+				< 0) {
+			LM_ERR("cannot start the gcp timer process\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	/* shm goes away with the process tree; calls may still be referenced
+	 * by transactions freed after us, so the ring table is left alone */
+	gcp_store_destroy();
+}
+
+/* ---- $gcp(...) and event_route[gcp:picked] ---- */
+
+enum
+{
+	GCP_PV_GROUP = 1,
+	GCP_PV_CALLEE,
+	GCP_PV_CALLER,
+	GCP_PV_PICKER,
+	GCP_PV_CALLID
+};
+
+/* per process: the pickup the event route is about */
+static struct
+{
+	str group, callee, caller, picker, callid;
+} _gcp_event;
+
+static int pv_parse_gcp_name(pv_spec_p sp, str *in)
+{
+	int id = 0;
+
+	if(in == NULL || in->s == NULL || sp == NULL)
+		return -1;
+	if(in->len == 5 && strncmp(in->s, "group", 5) == 0)
+		id = GCP_PV_GROUP;
+	else if(in->len == 6 && strncmp(in->s, "callee", 6) == 0)
+		id = GCP_PV_CALLEE;
+	else if(in->len == 6 && strncmp(in->s, "caller", 6) == 0)
+		id = GCP_PV_CALLER;
+	else if(in->len == 6 && strncmp(in->s, "picker", 6) == 0)
+		id = GCP_PV_PICKER;
+	else if(in->len == 6 && strncmp(in->s, "callid", 6) == 0)
+		id = GCP_PV_CALLID;
+	else {
+		LM_ERR("unknown $gcp(%.*s): use group, callee, caller, picker or "
+			   "callid\n",
+				in->len, in->s);
+		return -1;
+	}
+	sp->pvp.pvn.type = PV_NAME_INTSTR;
+	sp->pvp.pvn.u.isname.type = 0;
+	sp->pvp.pvn.u.isname.name.n = id;
+	return 0;
+}
+
+static int pv_get_gcp(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
+{
+	str *v;
+
+	switch(param->pvn.u.isname.name.n) {
+		case GCP_PV_GROUP:
+			v = &_gcp_event.group;
+			break;
+		case GCP_PV_CALLEE:
+			v = &_gcp_event.callee;
+			break;
+		case GCP_PV_CALLER:
+			v = &_gcp_event.caller;
+			break;
+		case GCP_PV_PICKER:
+			v = &_gcp_event.picker;
+			break;
+		case GCP_PV_CALLID:
+			v = &_gcp_event.callid;
+			break;
+		default:
+			return pv_get_null(msg, param, res);
+	}
+	if(v->s == NULL)
+		return pv_get_null(msg, param, res);
+	return pv_get_strval(msg, param, res, v);
+}
+
+static void gcp_event_field(str *dst, gcp_call_t *call, int field)
+{
+	size_t len;
+
+	dst->s = (char *)gcp_call_field(call, field, &len);
+	dst->len = (int)len;
+}
+
+void gcp_run_picked_event(gcp_call_t *call, str *picker)
+{
+	str evname = str_init("gcp:picked");
+	int backup_rt;
+	run_act_ctx_t ctx;
+	run_act_ctx_t *bctx;
+	sr_kemi_eng_t *keng = NULL;
+	sip_msg_t *fmsg;
+
+	if(gcp_picked_route < 0 && gcp_event_callback.len <= 0)
+		return;
+	gcp_event_field(&_gcp_event.group, call, GCP_F_GROUP);
+	gcp_event_field(&_gcp_event.callee, call, GCP_F_CALLEE);
+	gcp_event_field(&_gcp_event.caller, call, GCP_F_CALLER);
+	gcp_event_field(&_gcp_event.callid, call, GCP_F_CALLID);
+	_gcp_event.picker = *picker;
+
+	backup_rt = get_route_type();
+	set_route_type(EVENT_ROUTE);
+	init_run_actions_ctx(&ctx);
+	fmsg = faked_msg_next();
+	if(gcp_picked_route >= 0) {
+		run_top_route(event_rt.rlist[gcp_picked_route], fmsg, &ctx);
+	} else {
+		keng = sr_kemi_eng_get();
+		if(keng != NULL) {
+			bctx = sr_kemi_act_ctx_get();
+			sr_kemi_act_ctx_set(&ctx);
+			(void)sr_kemi_route(
+					keng, fmsg, EVENT_ROUTE, &gcp_event_callback, &evname);
+			sr_kemi_act_ctx_set(bctx);
+		}
+	}
+	set_route_type(backup_rt);
+	memset(&_gcp_event, 0, sizeof(_gcp_event));
+}
+
+/* ---- cfg functions and KEMI ---- */
+
+static int ki_gcp_track(sip_msg_t *msg)
+{
+	return gcp_track(msg, NULL);
+}
+
+static int ki_gcp_track_group(sip_msg_t *msg, str *group)
+{
+	return gcp_track(msg, group);
+}
+
+static int w_gcp_track0(struct sip_msg *msg, char *p1, char *p2)
+{
+	return gcp_track(msg, NULL);
+}
+
+static int w_gcp_track1(struct sip_msg *msg, char *group, char *p2)
+{
+	str g;
+
+	if(fixup_get_svalue(msg, (gparam_t *)group, &g) < 0) {
+		LM_ERR("gcp_track(): cannot evaluate the group parameter\n");
+		return -1;
+	}
+	return gcp_track(msg, &g);
+}
+
+static int w_gcp_pickup(struct sip_msg *msg, char *p1, char *p2)
+{
+	return gcp_pickup(msg);
+}
+
+static int ki_gcp_is_group_number_str(sip_msg_t *msg, str *num)
+{
+	return (num && num->len > 0 && gcp_store_is_group(num)) ? 1 : -1;
+}
+
+static int ki_gcp_is_group_number(sip_msg_t *msg)
+{
+	if(msg == NULL || msg->first_line.type != SIP_REQUEST
+			|| parse_sip_msg_uri(msg) < 0)
+		return -1;
+	return ki_gcp_is_group_number_str(msg, &msg->parsed_uri.user);
+}
+
+static int w_gcp_is_group_number0(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_gcp_is_group_number(msg);
+}
+
+static int w_gcp_is_group_number1(struct sip_msg *msg, char *num, char *p2)
+{
+	str n;
+
+	if(fixup_get_svalue(msg, (gparam_t *)num, &n) < 0) {
+		LM_ERR("gcp_is_group_number(): cannot evaluate the parameter\n");
+		return -1;
+	}
+	return ki_gcp_is_group_number_str(msg, &n);
+}
+
+static int w_gcp_was_picked(struct sip_msg *msg, char *p1, char *p2)
+{
+	return gcp_was_picked(msg);
+}
+
+/* clang-format off */
+static sr_kemi_t sr_kemi_gcp_exports[] = {
+	{ str_init("gcp"), str_init("track"),
+		SR_KEMIP_INT, ki_gcp_track,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("track_group"),
+		SR_KEMIP_INT, ki_gcp_track_group,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("pickup"),
+		SR_KEMIP_INT, gcp_pickup,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("is_group_number"),
+		SR_KEMIP_INT, ki_gcp_is_group_number,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("is_group_number_str"),
+		SR_KEMIP_INT, ki_gcp_is_group_number_str,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("was_picked"),
+		SR_KEMIP_INT, gcp_was_picked,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_gcp_exports);
+	return 0;
+}

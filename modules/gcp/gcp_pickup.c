@@ -1,0 +1,621 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * gcp_pickup(): claim the call of a group that has rung the longest and
+ * deliver it to the picker, either by adding the picker's phone as a new
+ * branch of that call's INVITE transaction (inject) or by turning the
+ * picker's INVITE into a Replaces INVITE toward the caller (replaces).
+ */
+
+#include <string.h>
+#include <stdio.h>
+
+#include "../../core/dprint.h"
+#include "../../core/dset.h"
+#include "../../core/data_lump.h"
+#include "../../core/forward.h"
+#include "../../core/ip_addr.h"
+#include "../../core/locking.h"
+#include "../../core/mem/shm_mem.h"
+#include "../../core/mem/pkg.h"
+#include "../../core/parser/msg_parser.h"
+#include "../../core/parser/parse_from.h"
+#include "../../core/parser/parse_to.h"
+#include "../../core/parser/parse_uri.h"
+#include "../../core/msg_translator.h"
+#include "../../core/parser/parse_content.h"
+
+#include "gcp_mod.h"
+#include "gcp_pickup.h"
+#include "gcp_sip.h"
+#include "gcp_store.h"
+#include "gcp_track.h"
+
+#define GCP_DELIVERY_PENDING 0
+#define GCP_DELIVERY_STARTED 1
+
+typedef struct gcp_pickup_ctx
+{
+	int refcnt;	  /* atomic */
+	int delivery; /* atomic: GCP_DELIVERY_* (inject) */
+	int resolved; /* atomic: the pickup's outcome was counted */
+	int mode;
+	int branch; /* the injected branch, -1 before */
+	gcp_call_t *call; /* the claim's reference */
+	uint64_t created_ms;
+	struct socket_info *sock;
+	struct gcp_pickup_ctx *next; /* the pending list (inject) */
+	str picker;					 /* picker's From URI */
+	str uri;					 /* picker's Contact */
+	str dst;					 /* where to send it (NAT), may be empty */
+	char buf[];
+} gcp_pickup_ctx_t;
+
+typedef struct gcp_pending
+{
+	gen_lock_t lock;
+	gcp_pickup_ctx_t *head;
+} gcp_pending_t;
+
+static gcp_pending_t *_gcp_pending = NULL;
+
+/* per process: the pickup whose branch t_append_branches() is building */
+static gcp_pickup_ctx_t *_gcp_injecting = NULL;
+
+int gcp_pickup_init(void)
+{
+	_gcp_pending = shm_malloc(sizeof(gcp_pending_t));
+	if(_gcp_pending == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_gcp_pending, 0, sizeof(gcp_pending_t));
+	lock_init(&_gcp_pending->lock);
+	return 0;
+}
+
+static void gcp_ctx_ref(gcp_pickup_ctx_t *ctx)
+{
+	__atomic_add_fetch(&ctx->refcnt, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Count the pickup's outcome once: picked, or failed and the call given
+ * back for another pickup. */
+static void gcp_ctx_resolve(gcp_pickup_ctx_t *ctx, int picked)
+{
+	int expected = 0;
+
+	if(!__atomic_compare_exchange_n(&ctx->resolved, &expected, 1, 0,
+			   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	if(picked) {
+		if(gcp_ring_mark_picked(gcp_ring, ctx->call) == 1) {
+			update_stat(gcp_st_picked, 1);
+			gcp_run_picked_event(ctx->call, &ctx->picker);
+		}
+		return;
+	}
+	update_stat(gcp_st_pickup_failed, 1);
+	if(gcp_ring_release(gcp_ring, ctx->call) == 1)
+		LM_INFO("pickup of call %.*s failed: it can be picked up again\n",
+				ctx->call->len[GCP_F_CALLID],
+				gcp_call_field(ctx->call, GCP_F_CALLID, NULL));
+}
+
+static void gcp_ctx_unref(gcp_pickup_ctx_t *ctx)
+{
+	if(__atomic_sub_fetch(&ctx->refcnt, 1, __ATOMIC_SEQ_CST) > 0)
+		return;
+	/* nobody saw an outcome: the delivery never completed */
+	gcp_ctx_resolve(ctx, 0);
+	gcp_ring_unref(gcp_ring, ctx->call);
+	shm_free(ctx);
+}
+
+static void gcp_ctx_release(void *param)
+{
+	gcp_ctx_unref((gcp_pickup_ctx_t *)param);
+}
+
+static gcp_pickup_ctx_t *gcp_ctx_new(
+		gcp_call_t *call, int mode, str *picker, str *uri, str *dst)
+{
+	gcp_pickup_ctx_t *ctx;
+	size_t size = sizeof(*ctx) + picker->len + uri->len + dst->len + 3;
+	char *p;
+
+	ctx = shm_malloc(size);
+	if(ctx == NULL) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->refcnt = 1;
+	ctx->mode = mode;
+	ctx->branch = -1;
+	ctx->call = call;
+	ctx->created_ms = gcp_now_ms();
+	p = ctx->buf;
+#define GCP_CTX_STR(field, src)          \
+	do {                                 \
+		ctx->field.s = p;                \
+		ctx->field.len = (src)->len;     \
+		memcpy(p, (src)->s, (src)->len); \
+		p += (src)->len;                 \
+		*p++ = '\0';                     \
+	} while(0)
+	GCP_CTX_STR(picker, picker);
+	GCP_CTX_STR(uri, uri);
+	GCP_CTX_STR(dst, dst);
+#undef GCP_CTX_STR
+	return ctx;
+}
+
+/* The request body as a str; empty when there is none. */
+static str gcp_msg_body(struct sip_msg *msg)
+{
+	str body = STR_NULL;
+
+	body.s = get_body(msg);
+	if(body.s == NULL)
+		return body;
+	body.len = msg->len - (int)(body.s - msg->buf);
+	if(msg->content_length) {
+		int clen = get_content_length(msg);
+		if(clen < body.len)
+			body.len = clen;
+	}
+	if(body.len <= 0)
+		body.len = 0;
+	return body;
+}
+
+/* Replace the SDP offer of msg by its audio-only form; 0 also when there
+ * is nothing to change. */
+static int gcp_msg_audio_only(struct sip_msg *msg, int sdp_mode)
+{
+	str body = gcp_msg_body(msg);
+	struct lump *anchor;
+	char *out;
+	int outlen, changed = 0;
+
+	if(body.len == 0)
+		return 0;
+	out = pkg_malloc(body.len + 1);
+	if(out == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	outlen = gcp_sdp_audio_only(body.s, body.len, sdp_mode, out,
+			body.len + 1, &changed);
+	if(outlen < 0 || !changed) {
+		/* not SDP (or unknown shape): leave the body alone */
+		pkg_free(out);
+		return 0;
+	}
+	anchor = del_lump(msg, body.s - msg->buf, body.len, 0);
+	if(anchor == NULL
+			|| insert_new_lump_after(anchor, out, outlen, 0) == NULL) {
+		LM_ERR("cannot rewrite the SDP offer of the pickup\n");
+		pkg_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Add one header block (CRLF-terminated lines) at the end of the headers */
+static int gcp_msg_add_headers(struct sip_msg *msg, const char *hdrs, int len)
+{
+	struct lump *anchor;
+	char *s;
+
+	if(len <= 0)
+		return 0;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0) {
+		LM_ERR("cannot parse the request headers\n");
+		return -1;
+	}
+	anchor = anchor_lump(msg, msg->unparsed - msg->buf, 0, 0);
+	if(anchor == NULL) {
+		LM_ERR("cannot add headers to the request\n");
+		return -1;
+	}
+	s = pkg_malloc(len);
+	if(s == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(s, hdrs, len);
+	if(insert_new_lump_before(anchor, s, len, 0) == NULL) {
+		pkg_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- replaces ---- */
+
+static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
+
+	if(type == TMCB_RESPONSE_IN && ps->code >= 200 && ps->code < 300)
+		gcp_ctx_resolve(ctx, 1);
+	else if(type == TMCB_ON_FAILURE)
+		gcp_ctx_resolve(ctx, 0);
+}
+
+static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
+{
+	gcp_call_t *call = ctx->call;
+	char hdr[64 + 3 * (GCP_RING_MAX_CALLID + 2 * GCP_RING_MAX_TAG)];
+	size_t cidlen, ttlen, ftlen, clen;
+	const char *cid, *ft, *tt, *contact;
+	str ruri;
+	int n;
+
+	cid = gcp_call_field(call, GCP_F_CALLID, &cidlen);
+	ft = gcp_call_field(call, GCP_F_FROM_TAG, &ftlen);
+	tt = gcp_call_field(call, GCP_F_TO_TAG, &ttlen);
+	contact = gcp_call_field(call, GCP_F_CONTACT, &clen);
+	if(clen == 0) {
+		LM_ERR("call %.*s: the caller sent no Contact: cannot send it a "
+			   "Replaces INVITE\n",
+				(int)cidlen, cid);
+		return -1;
+	}
+	/* tags as the caller's UA sees its own early dialog: its local tag
+	 * (our From tag) is the to-tag, the callee's tag the from-tag */
+	memcpy(hdr, "Replaces: ", 10);
+	n = gcp_replaces_value(cid, cidlen, ft, ftlen, tt, ttlen, 1, hdr + 10,
+			sizeof(hdr) - 12);
+	if(n < 0) {
+		LM_ERR("call %.*s: cannot build the Replaces header\n", (int)cidlen,
+				cid);
+		return -1;
+	}
+	n += 10;
+	hdr[n++] = '\r';
+	hdr[n++] = '\n';
+	ruri.s = (char *)contact;
+	ruri.len = clen;
+	if(rewrite_uri(msg, &ruri) < 0) {
+		LM_ERR("cannot set the R-URI to the caller's Contact\n");
+		return -1;
+	}
+	if(gcp_msg_add_headers(msg, hdr, n) < 0
+			|| gcp_msg_audio_only(msg, GCP_SDP_REMOVE) < 0)
+		return -1;
+	gcp_ctx_ref(ctx);
+	if(gcp_tmb.register_tmcb(msg, 0, TMCB_RESPONSE_IN | TMCB_ON_FAILURE,
+			   gcp_replaces_cb, ctx, gcp_ctx_release)
+			< 0) {
+		LM_ERR("cannot register tm callbacks for the pickup\n");
+		gcp_ctx_unref(ctx);
+		return -1;
+	}
+	call->flags |= GCP_CF_VIA_REPLACES;
+	return 1;
+}
+
+/* ---- inject ---- */
+
+/* callbacks on the ringing call's transaction, for the injected branch */
+static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
+	int branch;
+
+	switch(type) {
+		case TMCB_REQUEST_FWDED:
+			/* building a branch: ours only while we append it */
+			if(_gcp_injecting != ctx || ps->req == NULL)
+				return;
+			if(gcp_msg_add_headers(ps->req, gcp_inject_headers.s,
+					   gcp_inject_headers.len)
+							< 0
+					|| gcp_msg_audio_only(ps->req, GCP_SDP_DISABLE) < 0)
+				LM_ERR("call %.*s: the picker's branch goes without "
+					   "auto-answer headers or audio-only offer\n",
+						ctx->call->len[GCP_F_CALLID],
+						gcp_call_field(ctx->call, GCP_F_CALLID, NULL));
+			return;
+		case TMCB_RESPONSE_IN:
+			branch = gcp_tmb.t_gett_branch();
+			if(ctx->branch >= 0 && branch == ctx->branch && ps->code >= 200
+					&& ps->code < 300)
+				gcp_ctx_resolve(ctx, 1);
+			return;
+		case TMCB_ON_BRANCH_FAILURE:
+			branch = gcp_tmb.t_gett_branch();
+			if(ctx->branch >= 0 && branch == ctx->branch)
+				gcp_ctx_resolve(ctx, 0);
+			return;
+	}
+}
+
+/* Add the picker's phone as a new branch of the ringing call. Runs once
+ * per pickup: from the picker's ACK, or from the timer when no ACK came. */
+static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
+{
+	struct cell *orig_t, *t = NULL;
+	int orig_branch, expected = GCP_DELIVERY_PENDING, ret;
+	gcp_call_t *call = ctx->call;
+	str empty = STR_NULL;
+
+	if(!__atomic_compare_exchange_n(&ctx->delivery, &expected,
+			   GCP_DELIVERY_STARTED, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	if(gcp_ring_state(gcp_ring, call) != GCP_CALL_CLAIMED) {
+		LM_INFO("call %.*s ended before the pickup reached it\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL));
+		gcp_ctx_resolve(ctx, 0);
+		return;
+	}
+	orig_t = gcp_tmb.t_gett();
+	orig_branch = gcp_tmb.t_gett_branch();
+	if(gcp_tmb.t_lookup_ident(&t, call->tindex, call->tlabel) < 0
+			|| t == NULL) {
+		LM_INFO("call %.*s: its transaction is gone\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL));
+		gcp_ctx_resolve(ctx, 0);
+		gcp_tmb.t_sett(orig_t, orig_branch);
+		return;
+	}
+	if((t->flags & T_CANCELED) || t->uas.status >= 200) {
+		LM_INFO("call %.*s was cancelled or answered meanwhile\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL));
+		gcp_ctx_resolve(ctx, 0);
+		goto done;
+	}
+	gcp_ctx_ref(ctx);
+	if(gcp_tmb.register_tmcb(NULL, t,
+			   TMCB_REQUEST_FWDED | TMCB_RESPONSE_IN | TMCB_ON_BRANCH_FAILURE,
+			   gcp_inject_cb, ctx, gcp_ctx_release)
+			< 0) {
+		LM_ERR("call %.*s: cannot register tm callbacks\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL));
+		gcp_ctx_unref(ctx);
+		gcp_ctx_resolve(ctx, 0);
+		goto done;
+	}
+	clear_branches();
+	if(append_branch(NULL, &ctx->uri, ctx->dst.len ? &ctx->dst : NULL, NULL,
+			   Q_UNSPECIFIED, 0, ctx->sock, NULL, 0, NULL, NULL)
+			< 0) {
+		LM_ERR("call %.*s: cannot add the picker's branch\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL));
+		gcp_ctx_resolve(ctx, 0);
+		goto done;
+	}
+	ctx->branch = t->nr_of_outgoings;
+	_gcp_injecting = ctx;
+	ret = gcp_tmb.t_append_branches(&empty);
+	_gcp_injecting = NULL;
+	clear_branches();
+	if(ret <= 0) {
+		LM_ERR("call %.*s: the picker's branch could not be sent (%d)\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL), ret);
+		ctx->branch = -1;
+		gcp_ctx_resolve(ctx, 0);
+		goto done;
+	}
+	LM_DBG("call %.*s: picker %.*s added as branch %d\n",
+			call->len[GCP_F_CALLID], gcp_call_field(call, GCP_F_CALLID, NULL),
+			ctx->uri.len, ctx->uri.s, ctx->branch);
+done:
+	gcp_tmb.unref_cell(t);
+	gcp_tmb.t_sett(orig_t, orig_branch);
+}
+
+static void gcp_pending_add(gcp_pickup_ctx_t *ctx)
+{
+	gcp_ctx_ref(ctx);
+	lock_get(&_gcp_pending->lock);
+	ctx->next = _gcp_pending->head;
+	_gcp_pending->head = ctx;
+	lock_release(&_gcp_pending->lock);
+}
+
+/* the picker's phone acknowledged our final reply: its attempt is over */
+static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	gcp_inject_deliver((gcp_pickup_ctx_t *)(*ps->param));
+}
+
+/* the source address as a SIP URI, when the Contact is not reachable as
+ * it is (NAT) */
+static int gcp_picker_dst(struct sip_msg *msg, str *contact, str *dst,
+		char *buf, size_t size)
+{
+	struct sip_uri cu;
+	char *ip;
+	int iplen, n;
+	unsigned short cport;
+
+	dst->s = buf;
+	dst->len = 0;
+	if(parse_uri(contact->s, contact->len, &cu) < 0) {
+		LM_ERR("the picker's Contact <%.*s> is not a SIP URI\n", contact->len,
+				contact->s);
+		return -1;
+	}
+	ip = ip_addr2a(&msg->rcv.src_ip);
+	iplen = strlen(ip);
+	cport = cu.port_no ? cu.port_no : (cu.proto == PROTO_TLS ? 5061 : 5060);
+	if(cu.host.len == iplen && strncasecmp(cu.host.s, ip, iplen) == 0
+			&& cport == msg->rcv.src_port)
+		return 0;
+	n = snprintf(buf, size,
+			msg->rcv.src_ip.af == AF_INET6 ? "sip:[%s]:%u;transport=%s"
+										   : "sip:%s:%u;transport=%s",
+			ip, msg->rcv.src_port,
+			msg->rcv.proto == PROTO_TCP	  ? "tcp"
+			: msg->rcv.proto == PROTO_TLS ? "tls"
+										  : "udp");
+	if(n < 0 || (size_t)n >= size)
+		return -1;
+	dst->len = n;
+	return 0;
+}
+
+static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
+{
+	char reason[128];
+	int len;
+
+	if(gcp_tmb.register_tmcb(msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb, ctx,
+			   gcp_ctx_release)
+			< 0) {
+		LM_ERR("cannot register tm callbacks for the pickup\n");
+		return -1;
+	}
+	gcp_ctx_ref(ctx);
+	gcp_pending_add(ctx);
+	len = gcp_inject_reply_reason.len < (int)sizeof(reason) - 1
+				  ? gcp_inject_reply_reason.len
+				  : (int)sizeof(reason) - 1;
+	memcpy(reason, gcp_inject_reply_reason.s, len);
+	reason[len] = '\0';
+	/* ends the picker's own attempt; its ACK then triggers the delivery */
+	if(gcp_tmb.t_reply(msg, gcp_inject_reply_code, reason) < 0)
+		LM_ERR("cannot reply to the picker's INVITE; the call is delivered "
+			   "after inject_ack_timeout\n");
+	return 2;
+}
+
+int gcp_pickup(struct sip_msg *msg)
+{
+	struct sip_uri *furi;
+	struct to_body *from;
+	gcp_call_t *call;
+	gcp_pickup_ctx_t *ctx;
+	str group, contact, dst = STR_NULL;
+	char dstbuf[128];
+	int ret;
+
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
+		LM_ERR("gcp_pickup() works on INVITE requests only\n");
+		return -1;
+	}
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->to == NULL
+			|| msg->callid == NULL || parse_from_header(msg) < 0) {
+		LM_ERR("gcp_pickup(): the INVITE lacks Call-ID, To or From\n");
+		return -1;
+	}
+	if(get_to(msg)->tag_value.len > 0) {
+		LM_ERR("gcp_pickup() is for initial INVITEs; this one has a To "
+			   "tag\n");
+		return -1;
+	}
+	if(parse_sip_msg_uri(msg) < 0) {
+		LM_ERR("gcp_pickup(): cannot parse the R-URI\n");
+		return -1;
+	}
+	group = msg->parsed_uri.user;
+	if(group.len == 0 || !gcp_store_is_group(&group))
+		return -2;
+	furi = parse_from_uri(msg);
+	if(furi == NULL
+			|| check_self(&furi->host, furi->port_no ? furi->port_no : 0, 0)
+					   != 1) {
+		update_stat(gcp_st_pickup_denied, 1);
+		LM_NOTICE("pickup in group %.*s refused: the picker's From host is "
+				  "not one of this server's domains\n",
+				group.len, group.s);
+		return -4;
+	}
+	from = get_from(msg);
+	contact = gcp_msg_contact_uri(msg);
+	if(gcp_mode == GCP_MODE_INJECT) {
+		if(contact.len == 0) {
+			LM_ERR("pickup in group %.*s: the picker's INVITE has no "
+				   "Contact to send the call to\n",
+					group.len, group.s);
+			return -1;
+		}
+		if(gcp_picker_dst(msg, &contact, &dst, dstbuf, sizeof(dstbuf)) < 0)
+			return -1;
+	}
+	/* a transaction first: a retransmitted pickup INVITE must not claim a
+	 * second call */
+	ret = gcp_tmb.t_newtran(msg);
+	if(ret == 0 || ret == E_SCRIPT)
+		return 0; /* retransmission, absorbed */
+	if(ret < 0) {
+		LM_ERR("gcp_pickup(): cannot create the transaction (%d)\n", ret);
+		return -1;
+	}
+
+	call = gcp_ring_claim(gcp_ring, group.s, group.len);
+	if(call == NULL) {
+		update_stat(gcp_st_pickup_empty, 1);
+		return -3;
+	}
+	ctx = gcp_ctx_new(call, gcp_mode, &from->uri, &contact, &dst);
+	if(ctx == NULL) {
+		gcp_ring_release(gcp_ring, call);
+		gcp_ring_unref(gcp_ring, call);
+		return -1;
+	}
+	ctx->sock = msg->rcv.bind_address;
+	LM_INFO("pickup in group %.*s by %.*s: call %.*s from %.*s to %.*s\n",
+			group.len, group.s, from->uri.len, from->uri.s,
+			call->len[GCP_F_CALLID], gcp_call_field(call, GCP_F_CALLID, NULL),
+			call->len[GCP_F_CALLER], gcp_call_field(call, GCP_F_CALLER, NULL),
+			call->len[GCP_F_CALLEE], gcp_call_field(call, GCP_F_CALLEE, NULL));
+	if(gcp_mode == GCP_MODE_REPLACES)
+		ret = gcp_pickup_replaces(msg, ctx);
+	else
+		ret = gcp_pickup_inject(msg, ctx);
+	/* the creator's reference; callbacks and the pending list hold theirs */
+	gcp_ctx_unref(ctx);
+	return ret;
+}
+
+/* Timer: deliver pickups whose picker never acknowledged our reply. */
+void gcp_pickup_timer(void)
+{
+	gcp_pickup_ctx_t *ctx, **pp, *due = NULL;
+	uint64_t now = gcp_now_ms();
+
+	lock_get(&_gcp_pending->lock);
+	pp = &_gcp_pending->head;
+	while((ctx = *pp) != NULL) {
+		if(__atomic_load_n(&ctx->delivery, __ATOMIC_SEQ_CST)
+						!= GCP_DELIVERY_PENDING
+				|| now - ctx->created_ms >= (uint64_t)gcp_inject_ack_timeout) {
+			*pp = ctx->next;
+			ctx->next = due;
+			due = ctx;
+		} else {
+			pp = &ctx->next;
+		}
+	}
+	lock_release(&_gcp_pending->lock);
+	while((ctx = due) != NULL) {
+		due = ctx->next;
+		if(__atomic_load_n(&ctx->delivery, __ATOMIC_SEQ_CST)
+				== GCP_DELIVERY_PENDING) {
+			LM_INFO("no ACK from the picker %.*s within %d ms: delivering "
+					"the call anyway\n",
+					ctx->picker.len, ctx->picker.s, gcp_inject_ack_timeout);
+			gcp_inject_deliver(ctx);
+		}
+		gcp_ctx_unref(ctx);
+	}
+}

@@ -1,0 +1,204 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * The ring table: tracked calls per pickup group, in shared memory.
+ * Pure C, no Kamailio headers: memory and locks come from the environment
+ * given to gcp_ring_create() (shm_malloc and a lock set in the module,
+ * malloc and pthread mutexes in the unit tests).
+ *
+ * Per group two lists: every live call in the order it was tracked, and the
+ * pickable calls in the order they started ringing, so a claim takes the
+ * head of the second one: track, ringing, claim, release and forget are
+ * O(1) (release re-inserts by ringing time, starting from the head, where a
+ * released call nearly always belongs). A second hash, on the transaction
+ * (tindex, tlabel), finds a call from tm.
+ *
+ * Locks: 2 * nslots locks; slot i < nslots guards the groups hashed to i,
+ * slot nslots + j guards the transaction-index bucket j. No function ever
+ * holds two of them at once.
+ *
+ * References: the transaction that tracked a call owns one (handed out by
+ * gcp_ring_track(), returned by gcp_ring_detach()); every claim and find
+ * takes one more, returned with gcp_ring_unref(). The call's memory is
+ * freed with its last reference. List and index membership hold none: they
+ * always end before the owner's reference does.
+ */
+
+#ifndef _GCP_RING_H_
+#define _GCP_RING_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* longest strings stored; a longer one makes gcp_ring_track() refuse */
+#define GCP_RING_MAX_NUMBER 32
+#define GCP_RING_MAX_USER 64
+#define GCP_RING_MAX_URI 255
+#define GCP_RING_MAX_CALLID 255
+#define GCP_RING_MAX_TAG 64
+
+/* return codes */
+#define GCP_RING_OK 0
+#define GCP_RING_E_NOMEM -1
+#define GCP_RING_E_FULL -2	/* max_calls reached */
+#define GCP_RING_E_TOO_LONG -3 /* a string over its limit */
+#define GCP_RING_E_INVAL -4	/* missing group, callid, ... */
+
+/* call states */
+enum gcp_call_state
+{
+	GCP_CALL_TRACKED = 0, /* tracked, no 18x with To tag yet */
+	GCP_CALL_RINGING,	  /* ringing and pickable */
+	GCP_CALL_BLOCKED,	  /* ringing or not, but may not be picked */
+	GCP_CALL_CLAIMED,	  /* a pickup holds it */
+	GCP_CALL_PICKED,	  /* picked up (final) */
+	GCP_CALL_ENDED		  /* forgotten: final reply, CANCEL, expiry */
+};
+
+/* string fields of a call */
+enum gcp_call_field
+{
+	GCP_F_GROUP = 0,
+	GCP_F_CALLEE,	  /* member user */
+	GCP_F_CALLER,	  /* From URI */
+	GCP_F_CALLID,	  /* Call-ID */
+	GCP_F_FROM_TAG,	  /* the caller's From tag */
+	GCP_F_CONTACT,	  /* the caller's Contact URI (may be empty) */
+	GCP_F_TO_TAG,	  /* the callee's To tag, set by gcp_ring_ringing() */
+	GCP_F_COUNT
+};
+
+typedef struct gcp_ring_env
+{
+	void *(*alloc)(size_t size);
+	void (*release)(void *p);
+	void (*lock)(void *ctx, unsigned idx);
+	void (*unlock)(void *ctx, unsigned idx);
+	void *lock_ctx; /* 2 * nslots locks, indexes 0 .. 2 * nslots - 1 */
+} gcp_ring_env_t;
+
+typedef struct gcp_ring gcp_ring_t;
+struct gcp_group;
+
+typedef struct gcp_call
+{
+	/* private links: all calls of the group, pickable calls of the group,
+	 * transaction index bucket */
+	struct gcp_call *all_prev, *all_next;
+	struct gcp_call *pk_prev, *pk_next;
+	struct gcp_call *tid_next;
+	struct gcp_group *grp;
+	int refcnt;
+	unsigned char state;	 /* enum gcp_call_state */
+	unsigned char linked;	 /* in the group lists */
+	unsigned char indexed; /* in the transaction index */
+	unsigned char was_claimed;
+	int not_pickable; /* reason code given by the tracker; 0 = pickable */
+	int flags;		  /* the tracker's own flags, stored as given */
+	unsigned tindex, tlabel;
+	uint64_t tracked_ms, ringing_ms;
+	uint16_t off[GCP_F_COUNT];
+	uint16_t len[GCP_F_COUNT];
+	char data[]; /* the strings, each NUL-terminated; To tag space last */
+} gcp_call_t;
+
+static inline const char *gcp_call_field(
+		const gcp_call_t *c, int field, size_t *len)
+{
+	if(len)
+		*len = c->len[field];
+	return c->data + c->off[field];
+}
+
+typedef struct gcp_call_info
+{
+	const char *s[GCP_F_COUNT]; /* GCP_F_TO_TAG is ignored here */
+	size_t len[GCP_F_COUNT];
+	unsigned tindex, tlabel;
+	int has_tid; /* tindex/tlabel are known: index the call at once */
+	int not_pickable;
+	int flags;
+} gcp_call_info_t;
+
+/* nslots: a power of two is not required; max_calls: 0 = no limit */
+gcp_ring_t *gcp_ring_create(
+		const gcp_ring_env_t *env, unsigned nslots, unsigned max_calls);
+void gcp_ring_destroy(gcp_ring_t *ring);
+
+/* Track a new call (state TRACKED, or BLOCKED when info->not_pickable).
+ * GCP_RING_OK and the owner's reference in *out, or a GCP_RING_E_* code. */
+int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
+		uint64_t now_ms, gcp_call_t **out);
+
+/* A 18x with this To tag: TRACKED -> RINGING, appended to the group's
+ * pickable list. Returns 1 when the call became pickable now, 0 when
+ * nothing changed (already ringing, claimed, blocked or ended), and
+ * GCP_RING_E_TOO_LONG when the tag is too long (the call is then BLOCKED). */
+int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
+		size_t len, uint64_t now_ms);
+
+/* Block a live call with a reason (e.g. answered): leaves the pickable
+ * list. Returns 1 if it was pickable. */
+int gcp_ring_block(gcp_ring_t *ring, gcp_call_t *call, int reason);
+
+/* The call stops being tracked: out of the group lists; state ENDED,
+ * except PICKED, which stays. Idempotent. */
+void gcp_ring_forget(gcp_ring_t *ring, gcp_call_t *call);
+
+/* The owner is gone: forget, leave the transaction index, drop the
+ * owner's reference (the call may be freed here). */
+void gcp_ring_detach(gcp_ring_t *ring, gcp_call_t *call);
+
+/* Claim the pickable call of the group that has been ringing the longest:
+ * RINGING -> CLAIMED, with one reference for the claimer; NULL when none. */
+gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len);
+
+/* Give a claim back: CLAIMED -> RINGING, in ringing-time order, when the
+ * call is still linked. Returns 1 when pickable again, else 0. The
+ * claimer's reference is kept (unref it separately). */
+int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call);
+
+/* CLAIMED -> PICKED; returns 1 on this transition, else 0. */
+int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call);
+
+/* Enter the call in the transaction index under (tindex, tlabel), when
+ * the transaction became known only after gcp_ring_track(); no-op when
+ * already indexed. */
+void gcp_ring_index(
+		gcp_ring_t *ring, gcp_call_t *call, unsigned tindex, unsigned tlabel);
+
+/* The call of a transaction, with one more reference; NULL when none. */
+gcp_call_t *gcp_ring_find(gcp_ring_t *ring, unsigned tindex, unsigned tlabel);
+
+void gcp_ring_ref(gcp_ring_t *ring, gcp_call_t *call);
+void gcp_ring_unref(gcp_ring_t *ring, gcp_call_t *call);
+
+/* state read under the call's lock */
+int gcp_ring_state(gcp_ring_t *ring, gcp_call_t *call);
+
+/* Forget the calls tracked more than max_age_ms before now_ms; returns
+ * how many. */
+unsigned gcp_ring_expire(gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms);
+
+/* Visit the linked calls of one group (group != NULL) or of all groups,
+ * each group's calls oldest (tracked) first. Runs under the group's lock:
+ * the visitor must be quick and call no gcp_ring_* function. A non-zero
+ * return from the visitor stops the walk. */
+typedef int (*gcp_ring_visit_f)(const gcp_call_t *call, void *arg);
+void gcp_ring_foreach(gcp_ring_t *ring, const char *group, size_t len,
+		gcp_ring_visit_f visit, void *arg);
+
+/* counters (approximate while others change the table) */
+unsigned gcp_ring_count(gcp_ring_t *ring);	 /* linked calls */
+unsigned gcp_ring_pickable(gcp_ring_t *ring); /* pickable now */
+/* bytes allocated for one call with these strings */
+size_t gcp_ring_call_size(const gcp_call_info_t *info);
+
+#endif

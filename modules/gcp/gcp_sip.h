@@ -1,0 +1,42 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * Pure SIP/SDP text helpers: building the Replaces header value (RFC 3891)
+ * and keeping the pickup offer audio only. No Kamailio headers, so the unit
+ * tests and fuzzers call them directly.
+ */
+
+#ifndef _GCP_SIP_H_
+#define _GCP_SIP_H_
+
+#include <stddef.h>
+
+/* Replaces value "callid;to-tag=T;from-tag=F[;early-only]" into out
+ * (NUL-terminated). Characters that the RFC 3891 / RFC 3261 grammar does
+ * not allow in a callid (word ["@" word]) or a tag (token) are written as
+ * %HH. Returns the length, or -1 when out is too small or an input is
+ * empty. */
+int gcp_replaces_value(const char *callid, size_t callid_len,
+		const char *to_tag, size_t to_tag_len, const char *from_tag,
+		size_t from_tag_len, int early_only, char *out, size_t outsize);
+
+#define GCP_SDP_REMOVE 1  /* drop every non-audio media section */
+#define GCP_SDP_DISABLE 2 /* keep them, with port 0 (RFC 3264 section 8.2) */
+
+/* Copy the SDP body in[0..len) to out with every m= section whose media
+ * is not "audio" removed or disabled as mode says; session-level lines and
+ * audio sections are copied byte for byte, CRLF or LF line ends kept.
+ * Returns the output length; -1 when the input is not SDP (no v= line
+ * first, or no m= line), -2 when out is too small. *changed (if not NULL)
+ * is set to 1 when a section was removed or disabled. */
+int gcp_sdp_audio_only(const char *in, size_t len, int mode, char *out,
+		size_t outsize, int *changed);
+
+#endif

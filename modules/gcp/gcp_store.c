@@ -1,0 +1,185 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+#include <string.h>
+#include <stdlib.h>
+
+#include "../../core/dprint.h"
+#include "../../core/locking.h"
+#include "../../core/mem/shm_mem.h"
+
+#include "gcp_store.h"
+
+typedef struct gcp_store
+{
+	gen_lock_t read_lock;  /* guards snap; held only for a lookup */
+	gen_lock_t write_lock; /* serializes changes (RPC processes) */
+	void *snap;
+	char path[];
+} gcp_store_t;
+
+static gcp_store_t *_store = NULL;
+
+/* a shm copy of the model's snapshot */
+static void *gcp_store_snap_new(const gcp_cfg_t *cfg)
+{
+	size_t size = gcp_snap_size(cfg);
+	void *snap = shm_malloc(size);
+
+	if(snap == NULL) {
+		SHM_MEM_ERROR_FMT("for a configuration of %zu bytes\n", size);
+		return NULL;
+	}
+	gcp_snap_build(cfg, snap);
+	return snap;
+}
+
+int gcp_store_init(const char *path)
+{
+	gcp_cfg_t *cfg = NULL;
+	char err[GCP_ERR_LEN];
+	int missing = 0;
+	size_t plen = strlen(path);
+
+	if(gcp_cfg_load_file(path, &cfg, &missing, err, sizeof(err)) < 0) {
+		LM_ERR("invalid config_file: %s\n", err);
+		return -1;
+	}
+	if(missing)
+		LM_NOTICE("config_file %s does not exist yet: starting with no "
+				  "pickup groups; the first change creates it\n",
+				path);
+	_store = shm_malloc(sizeof(gcp_store_t) + plen + 1);
+	if(_store == NULL) {
+		SHM_MEM_ERROR;
+		gcp_cfg_free(cfg);
+		return -1;
+	}
+	memset(_store, 0, sizeof(gcp_store_t));
+	memcpy(_store->path, path, plen + 1);
+	lock_init(&_store->read_lock);
+	lock_init(&_store->write_lock);
+	_store->snap = gcp_store_snap_new(cfg);
+	LM_INFO("%zu pickup ranges and %zu members loaded from %s\n",
+			cfg->nranges, cfg->nmembers, path);
+	gcp_cfg_free(cfg);
+	return _store->snap ? 0 : -1;
+}
+
+void gcp_store_destroy(void)
+{
+	if(_store == NULL)
+		return;
+	if(_store->snap)
+		shm_free(_store->snap);
+	shm_free(_store);
+	_store = NULL;
+}
+
+const char *gcp_store_path(void)
+{
+	return _store ? _store->path : "";
+}
+
+int gcp_store_member_group(str *user, char *group, size_t size)
+{
+	const char *g;
+	size_t glen;
+	int found;
+
+	lock_get(&_store->read_lock);
+	found = gcp_snap_member_group(_store->snap, user->s, user->len, &g, &glen);
+	if(found) {
+		if(glen >= size) {
+			found = 0;
+		} else {
+			memcpy(group, g, glen);
+			group[glen] = '\0';
+		}
+	}
+	lock_release(&_store->read_lock);
+	return found;
+}
+
+int gcp_store_is_group(str *number)
+{
+	int ret;
+
+	lock_get(&_store->read_lock);
+	ret = gcp_snap_is_group(_store->snap, number->s, number->len);
+	lock_release(&_store->read_lock);
+	return ret;
+}
+
+int gcp_store_is_personal(str *member, str *from_user, str *from_host)
+{
+	int ret;
+
+	lock_get(&_store->read_lock);
+	ret = gcp_snap_is_personal(_store->snap, member->s, member->len,
+			from_user->s, from_user->len, from_host->s, from_host->len);
+	lock_release(&_store->read_lock);
+	return ret;
+}
+
+gcp_cfg_t *gcp_store_get(void)
+{
+	gcp_cfg_t *cfg;
+
+	lock_get(&_store->read_lock);
+	cfg = gcp_snap_thaw(_store->snap);
+	lock_release(&_store->read_lock);
+	return cfg;
+}
+
+void gcp_store_writer_lock(void)
+{
+	lock_get(&_store->write_lock);
+}
+
+void gcp_store_writer_unlock(void)
+{
+	lock_release(&_store->write_lock);
+}
+
+int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen)
+{
+	void *snap, *old;
+
+	/* build first: out of memory must not leave a saved file that is not
+	 * in force */
+	snap = gcp_store_snap_new(cfg);
+	if(snap == NULL) {
+		snprintf(err, errlen, "out of shared memory");
+		return -1;
+	}
+	if(save && gcp_cfg_save_file(cfg, _store->path, err, errlen) < 0) {
+		shm_free(snap);
+		return -1;
+	}
+	lock_get(&_store->read_lock);
+	old = _store->snap;
+	_store->snap = snap;
+	lock_release(&_store->read_lock);
+	shm_free(old);
+	return 0;
+}
+
+int gcp_store_reload(char *err, size_t errlen)
+{
+	gcp_cfg_t *cfg = NULL;
+	int missing = 0;
+	int ret;
+
+	if(gcp_cfg_load_file(_store->path, &cfg, &missing, err, errlen) < 0)
+		return -1;
+	ret = gcp_store_commit(cfg, 0, err, errlen);
+	gcp_cfg_free(cfg);
+	return ret;
+}

@@ -1,0 +1,295 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * gcp_track(): a call to a member enters the ring table; tm callbacks on
+ * its INVITE transaction keep its state (ringing, answered, cancelled,
+ * gone).
+ */
+
+#include <string.h>
+
+#include "../../core/dprint.h"
+#include "../../core/mem/shm_mem.h"
+#include "../../core/parser/msg_parser.h"
+#include "../../core/parser/parse_from.h"
+#include "../../core/parser/parse_to.h"
+#include "../../core/parser/parse_uri.h"
+#include "../../core/parser/contact/parse_contact.h"
+#include "../../modules/tm/t_cancel.h"
+
+#include "gcp_mod.h"
+#include "gcp_store.h"
+#include "gcp_track.h"
+
+#define GCP_REASON_HDR "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+
+/* 1 when a Supported or Require header lists the option tag "replaces" */
+static int gcp_lists_replaces(struct sip_msg *msg)
+{
+	struct hdr_field *hf;
+	char *p, *end, *tok;
+	int len;
+
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->type != HDR_SUPPORTED_T && hf->type != HDR_REQUIRE_T)
+			continue;
+		p = hf->body.s;
+		end = hf->body.s + hf->body.len;
+		while(p < end) {
+			while(p < end && (*p == ' ' || *p == '\t' || *p == ','
+									 || *p == '\r' || *p == '\n'))
+				p++;
+			tok = p;
+			while(p < end && *p != ',' && *p != ' ' && *p != '\t'
+					&& *p != '\r' && *p != '\n')
+				p++;
+			len = p - tok;
+			if(len == 8 && strncasecmp(tok, "replaces", 8) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* first Contact URI of the message, or an empty str */
+str gcp_msg_contact_uri(struct sip_msg *msg)
+{
+	str none = STR_NULL;
+	contact_body_t *cb;
+
+	if(msg->contact == NULL || parse_contact(msg->contact) < 0)
+		return none;
+	cb = (contact_body_t *)msg->contact->parsed;
+	if(cb == NULL || cb->star || cb->contacts == NULL)
+		return none;
+	return cb->contacts->uri;
+}
+
+/* The caller gave up or a final reply was sent: cancel the member's
+ * branches saying the call was completed elsewhere when it was picked up,
+ * so the phone logs no missed call. Runs before tm prepares its own
+ * CANCELs (TMCB_E2ECANCEL_IN), which then find every branch done. */
+static void gcp_cancel_completed_elsewhere(struct cell *t)
+{
+	struct cancel_info ci;
+	struct cancel_reason *cr;
+	int len = sizeof(GCP_REASON_HDR) - 1;
+
+	/* also for branches that answer 1xx only later: tm then builds their
+	 * CANCEL from uas.cancel_reas */
+	cr = shm_malloc(sizeof(*cr) + len);
+	if(cr) {
+		cr->cause = CANCEL_REAS_PACKED_HDRS;
+		cr->u.packed_hdrs.s = (char *)(cr + 1);
+		cr->u.packed_hdrs.len = len;
+		memcpy(cr->u.packed_hdrs.s, GCP_REASON_HDR, len);
+		if(atomic_cmpxchg_long((void *)&t->uas.cancel_reas, 0, (long)cr) != 0)
+			shm_free(cr);
+	}
+	init_cancel_info(&ci);
+	gcp_tmb.prepare_to_cancel(t, &ci.cancel_bitmap, 0);
+	if(ci.cancel_bitmap == 0)
+		return;
+	ci.reason.cause = 200;
+	gcp_tmb.cancel_uacs(t, &ci, 0);
+}
+
+static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	gcp_call_t *call = (gcp_call_t *)(*ps->param);
+	struct to_body *tb;
+	int state;
+
+	if(call == NULL)
+		return;
+	switch(type) {
+		case TMCB_RESPONSE_FWDED:
+			/* a reply relayed to the caller */
+			gcp_ring_index(gcp_ring, call, t->hash_index, t->label);
+			if(ps->code > 100 && ps->code < 200 && ps->rpl
+					&& ps->rpl != FAKED_REPLY) {
+				if(parse_headers(ps->rpl, HDR_TO_F, 0) < 0
+						|| ps->rpl->to == NULL)
+					return;
+				tb = get_to(ps->rpl);
+				if(tb->tag_value.len == 0)
+					return;
+				if(gcp_ring_ringing(gcp_ring, call, tb->tag_value.s,
+						   tb->tag_value.len, gcp_now_ms())
+						== GCP_RING_E_TOO_LONG)
+					LM_WARN("call %.*s: To tag of %d bytes is over the "
+							"limit of %d: the call cannot be picked up\n",
+							call->len[GCP_F_CALLID],
+							gcp_call_field(call, GCP_F_CALLID, NULL),
+							tb->tag_value.len, GCP_RING_MAX_TAG);
+			} else if(ps->code >= 200 && ps->code < 300) {
+				/* answered: not pickable any more, even before the
+				 * final reply is out */
+				gcp_ring_block(gcp_ring, call, GCP_NP_ANSWERED);
+			}
+			break;
+		case TMCB_RESPONSE_OUT:
+			if(ps->code >= 200)
+				gcp_ring_forget(gcp_ring, call);
+			break;
+		case TMCB_E2ECANCEL_IN:
+			state = gcp_ring_state(gcp_ring, call);
+			if(state == GCP_CALL_PICKED
+					|| (state == GCP_CALL_CLAIMED
+							&& (call->flags & GCP_CF_VIA_REPLACES))) {
+				/* with Replaces, the caller's UA cancels its early dialog
+				 * because the picker's INVITE replaced it */
+				gcp_cancel_completed_elsewhere(t);
+			}
+			gcp_ring_forget(gcp_ring, call);
+			break;
+	}
+}
+
+static void gcp_track_release(void *param)
+{
+	gcp_ring_detach(gcp_ring, (gcp_call_t *)param);
+}
+
+/* per process: gcp_track() runs once per message */
+static unsigned int _gcp_last_msg_id = 0;
+static int _gcp_last_ret = 0;
+
+int gcp_track(struct sip_msg *msg, str *group_param)
+{
+	gcp_call_info_t info;
+	gcp_call_t *call = NULL;
+	char group[GCP_MAX_NUMBER + 1];
+	struct to_body *from;
+	struct sip_uri *furi;
+	str callee, grp, contact;
+	int rc;
+
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
+		LM_ERR("gcp_track() works on INVITE requests only\n");
+		return -1;
+	}
+	if(msg->id == _gcp_last_msg_id)
+		return _gcp_last_ret;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
+			|| msg->to == NULL || parse_from_header(msg) < 0) {
+		LM_ERR("gcp_track(): the INVITE lacks Call-ID, To or From\n");
+		return -1;
+	}
+	if(get_to(msg)->tag_value.len > 0) {
+		LM_ERR("gcp_track() is for initial INVITEs; this one has a To tag\n");
+		return -1;
+	}
+	if(parse_sip_msg_uri(msg) < 0) {
+		LM_ERR("gcp_track(): cannot parse the R-URI\n");
+		return -1;
+	}
+	callee = msg->parsed_uri.user;
+	if(group_param && group_param->len > 0) {
+		if(!gcp_store_is_group(group_param)) {
+			LM_ERR("gcp_track(): '%.*s' is not a pickup group number\n",
+					group_param->len, group_param->s);
+			return -2;
+		}
+		grp = *group_param;
+	} else {
+		if(callee.len == 0
+				|| !gcp_store_member_group(&callee, group, sizeof(group)))
+			return -2;
+		grp.s = group;
+		grp.len = strlen(group);
+	}
+	from = get_from(msg);
+	furi = parse_from_uri(msg);
+	if(furi == NULL) {
+		LM_ERR("gcp_track(): cannot parse the From URI\n");
+		return -1;
+	}
+	contact = gcp_msg_contact_uri(msg);
+
+	memset(&info, 0, sizeof(info));
+	info.s[GCP_F_GROUP] = grp.s;
+	info.len[GCP_F_GROUP] = grp.len;
+	info.s[GCP_F_CALLEE] = callee.s;
+	info.len[GCP_F_CALLEE] = callee.len;
+	info.s[GCP_F_CALLER] = from->uri.s;
+	info.len[GCP_F_CALLER] = from->uri.len;
+	info.s[GCP_F_CALLID] = msg->callid->body.s;
+	info.len[GCP_F_CALLID] = msg->callid->body.len;
+	info.s[GCP_F_FROM_TAG] = from->tag_value.s;
+	info.len[GCP_F_FROM_TAG] = from->tag_value.len;
+	info.s[GCP_F_CONTACT] = contact.s;
+	info.len[GCP_F_CONTACT] = contact.len;
+	if(gcp_lists_replaces(msg))
+		info.flags |= GCP_CF_REPLACES;
+	if(gcp_store_is_personal(&callee, &furi->user, &furi->host))
+		info.not_pickable = GCP_NP_PERSONAL;
+	else if(gcp_mode == GCP_MODE_REPLACES && gcp_require_replaces
+			&& !(info.flags & GCP_CF_REPLACES))
+		info.not_pickable = GCP_NP_NO_REPLACES;
+
+	rc = gcp_ring_track(gcp_ring, &info, gcp_now_ms(), &call);
+	switch(rc) {
+		case GCP_RING_OK:
+			break;
+		case GCP_RING_E_FULL:
+			LM_WARN("call %.*s not tracked: max_calls reached; the call "
+					"goes on but cannot be picked up\n",
+					(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID]);
+			return -1;
+		case GCP_RING_E_TOO_LONG:
+			LM_WARN("call %.*s not tracked: a Call-ID, tag or URI is over "
+					"the module's size limits; the call goes on but "
+					"cannot be picked up\n",
+					info.len[GCP_F_CALLID] > 64 ? 64 : (int)info.len[GCP_F_CALLID],
+					info.s[GCP_F_CALLID]);
+			return -1;
+		case GCP_RING_E_INVAL:
+			LM_WARN("call not tracked: empty Call-ID or From tag\n");
+			return -1;
+		default:
+			LM_ERR("call %.*s not tracked: out of shared memory\n",
+					(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID]);
+			return -1;
+	}
+	if(gcp_tmb.register_tmcb(msg, 0,
+			   TMCB_RESPONSE_FWDED | TMCB_RESPONSE_OUT | TMCB_E2ECANCEL_IN,
+			   gcp_track_cb, call, gcp_track_release)
+			< 0) {
+		LM_ERR("call %.*s not tracked: cannot register tm callbacks\n",
+				(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID]);
+		gcp_ring_detach(gcp_ring, call);
+		return -1;
+	}
+	update_stat(gcp_st_tracked, 1);
+	_gcp_last_msg_id = msg->id;
+	_gcp_last_ret = info.not_pickable ? -3 : 1;
+	LM_DBG("call %.*s to %.*s tracked in group %.*s%s\n",
+			(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID], callee.len, callee.s,
+			grp.len, grp.s, info.not_pickable ? " (not pickable)" : "");
+	return _gcp_last_ret;
+}
+
+int gcp_was_picked(struct sip_msg *msg)
+{
+	struct cell *t = gcp_tmb.t_gett();
+	gcp_call_t *call;
+	int state;
+
+	if(t == NULL || t == T_UNDEFINED)
+		return -1;
+	call = gcp_ring_find(gcp_ring, t->hash_index, t->label);
+	if(call == NULL)
+		return -1;
+	state = gcp_ring_state(gcp_ring, call);
+	gcp_ring_unref(gcp_ring, call);
+	return state == GCP_CALL_PICKED ? 1 : -1;
+}

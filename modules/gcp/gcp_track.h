@@ -1,0 +1,19 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+#ifndef _GCP_TRACK_H_
+#define _GCP_TRACK_H_
+
+#include "../../core/parser/msg_parser.h"
+
+int gcp_track(struct sip_msg *msg, str *group);
+int gcp_was_picked(struct sip_msg *msg);
+str gcp_msg_contact_uri(struct sip_msg *msg);
+
+#endif

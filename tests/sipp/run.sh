@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The SIPp suites: each test drives every party of a scenario through a
+# real Kamailio running cfg/kamailio.cfg, in inject and in replaces mode.
+# Prints "PASS/FAIL <test> [mode]" and ends with "sipp: N passed, N failed".
+# GCP_TESTS="name ..." runs only those tests; GCP_MODES="inject" one mode.
+set -u
+cd "$(dirname "$0")"
+. ./lib.sh
+for f in tests_*.sh; do . "./$f"; done
+
+passed=0
+failed=0
+failed_names=()
+modes=${GCP_MODES:-"inject replaces"}
+
+run_test() {
+	local mode=$1 name=$2
+	T_DIR=$OUT/$mode/$name
+	rm -rf "$T_DIR"
+	mkdir -p "$T_DIR"
+	local start=$(date +%s.%N)
+	if ( set +e; MODE=$mode; "t_$name" ) >"$T_DIR/test.log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'PASS %-28s %-8s %5.1fs\n' "$name" "$mode" "$(echo "$(date +%s.%N) - $start" | bc)"
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name/$mode")
+		printf 'FAIL %-28s %-8s\n' "$name" "$mode"
+		sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
+	fi
+	# nothing of this test may leak into the next one
+	pkill -f "sipp -sf $SCEN" 2>/dev/null
+	unreg_all
+}
+
+for mode in $modes; do
+	cp "$ROOT/cfg/gcp.xml" "$OUT/gcp.xml"
+	if ! k_start "$mode"; then
+		failed=$((failed + 1))
+		echo "FAIL kamailio-start $mode"
+		continue
+	fi
+	for name in ${GCP_TESTS:-$ALL_TESTS}; do
+		# a test may be for one mode only: t_<name>_modes lists them
+		if declare -F "modes_$name" >/dev/null && ! "modes_$name" | grep -qw "$mode"; then
+			continue
+		fi
+		run_test "$mode" "$name"
+	done
+	k_stop
+	cp "$KLOG" "$OUT/kamailio-$mode.log"
+done
+
+echo "sipp: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
