@@ -29,7 +29,7 @@ module: $(KAMAILIO_STAMP)
 	@bash scripts/check-module.sh modules/gcp/gcp.so
 
 run: setup module
-	@bash scripts/run.sh
+	@bash scripts/run.sh $(ARGS)
 
 test: setup module
 	@bash tests/run-all.sh

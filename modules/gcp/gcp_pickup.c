@@ -436,15 +436,17 @@ static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
 	gcp_inject_deliver((gcp_pickup_ctx_t *)(*ps->param));
 }
 
-/* the source address as a SIP URI, when the Contact is not reachable as
- * it is (NAT) */
+/* Where to send the picker's branch: the source address of its INVITE
+ * when the Contact is not reachable as it is: another host than the source
+ * (NAT), or a connection-oriented transport (reuse the phone's connection).
+ * The same host on another UDP port is a phone that sends from one port
+ * and listens on its Contact port: the Contact is used. */
 static int gcp_picker_dst(struct sip_msg *msg, str *contact, str *dst,
 		char *buf, size_t size)
 {
 	struct sip_uri cu;
 	char *ip;
 	int iplen, n;
-	unsigned short cport;
 
 	dst->s = buf;
 	dst->len = 0;
@@ -455,9 +457,8 @@ static int gcp_picker_dst(struct sip_msg *msg, str *contact, str *dst,
 	}
 	ip = ip_addr2a(&msg->rcv.src_ip);
 	iplen = strlen(ip);
-	cport = cu.port_no ? cu.port_no : (cu.proto == PROTO_TLS ? 5061 : 5060);
-	if(cu.host.len == iplen && strncasecmp(cu.host.s, ip, iplen) == 0
-			&& cport == msg->rcv.src_port)
+	if(msg->rcv.proto == PROTO_UDP && cu.host.len == iplen
+			&& strncasecmp(cu.host.s, ip, iplen) == 0)
 		return 0;
 	n = snprintf(buf, size,
 			msg->rcv.src_ip.af == AF_INET6 ? "sip:[%s]:%u;transport=%s"
@@ -465,7 +466,9 @@ static int gcp_picker_dst(struct sip_msg *msg, str *contact, str *dst,
 			ip, msg->rcv.src_port,
 			msg->rcv.proto == PROTO_TCP	  ? "tcp"
 			: msg->rcv.proto == PROTO_TLS ? "tls"
-										  : "udp");
+			: msg->rcv.proto == PROTO_WS || msg->rcv.proto == PROTO_WSS
+					? "ws"
+					: "udp");
 	if(n < 0 || (size_t)n >= size)
 		return -1;
 	dst->len = n;

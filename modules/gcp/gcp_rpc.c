@@ -112,7 +112,7 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 	void *th;
 	int i;
 
-	if(rpc->scan(ctx, "*S", &group) < 1)
+	if(rpc->scan(ctx, "*.S", &group) < 1)
 		group.len = 0;
 	if(group.len > 0 && !gcp_store_is_group(&group)) {
 		rpc->fault(ctx, 400, "%.*s is not a pickup group number", group.len,

@@ -65,13 +65,15 @@ kc() {
 
 # register a phone: reg <user> <port>
 reg() {
-	kc ul.add location "$1" "sip:$1@127.0.0.1:$2" 3600 1.0 0 0 0 4294967295 >/dev/null
+	local out
+	out=$(kc ul.add location "s:$1" "sip:$1@127.0.0.1:$2" 3600 1.0 s:0 0 0 255 2>&1)
+	[ -z "$out" ] || echo "  ul.add of $1 failed: $out"
 }
 
 unreg_all() {
 	local u
 	for u in 1001 1002 1003 1004 1005 1006 1007 1008; do
-		kc ul.rm location "$u" >/dev/null 2>&1
+		kc ul.rm location "s:$u" >/dev/null 2>&1
 	done
 }
 

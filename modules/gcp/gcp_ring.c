@@ -1,0 +1,668 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * The ring table (see gcp_ring.h). Invariants, all under the group lock of
+ * the call (slot = hash of its group string, which never changes):
+ * - linked: in its group's all-list, counted in ring->count, grp set;
+ * - in the pickable list exactly when linked and state == RINGING.
+ * "indexed" is guarded by the transaction-index bucket lock instead;
+ * tindex/tlabel are set once, by the owner (track or index), and the owner
+ * never indexes and detaches at once.
+ * A CLAIMED call that gets blocked stays CLAIMED with not_pickable set: the
+ * pickup still completes (mark_picked) or, released, the call is BLOCKED.
+ * Reference counts always change with atomics, so unref needs no lock.
+ */
+
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "gcp_ring.h"
+
+typedef struct gcp_group
+{
+	struct gcp_group *next; /* hash bucket chain */
+	gcp_call_t *all_head, *all_tail;
+	gcp_call_t *pk_head, *pk_tail;
+	unsigned ncalls; /* linked calls; the group goes with the last */
+	unsigned len;
+	char name[]; /* NUL-terminated */
+} gcp_group_t;
+
+struct gcp_ring
+{
+	gcp_ring_env_t env;
+	unsigned nslots;
+	unsigned max_calls;
+	unsigned count;		  /* linked calls (atomic) */
+	unsigned npickable;	  /* calls in pickable lists (atomic) */
+	gcp_group_t **groups; /* nslots buckets */
+	gcp_call_t **tids;	  /* nslots buckets */
+};
+
+/* field limits; TO_TAG is not given at track time */
+static const size_t field_max[GCP_F_COUNT] = {
+		[GCP_F_GROUP] = GCP_RING_MAX_NUMBER,
+		[GCP_F_CALLEE] = GCP_RING_MAX_USER,
+		[GCP_F_CALLER] = GCP_RING_MAX_URI,
+		[GCP_F_CALLID] = GCP_RING_MAX_CALLID,
+		[GCP_F_FROM_TAG] = GCP_RING_MAX_TAG,
+		[GCP_F_CONTACT] = GCP_RING_MAX_URI,
+		[GCP_F_TO_TAG] = GCP_RING_MAX_TAG,
+};
+
+static unsigned group_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for(size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static unsigned group_slot(const gcp_ring_t *ring, const char *s, size_t len)
+{
+	return group_hash(s, len) % ring->nslots;
+}
+
+/* the lock that guards a call: its group's slot */
+static unsigned call_slot(const gcp_ring_t *ring, const gcp_call_t *c)
+{
+	return group_slot(ring, c->data + c->off[GCP_F_GROUP], c->len[GCP_F_GROUP]);
+}
+
+static unsigned tid_slot(
+		const gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
+{
+	/* tindex is a small hash index, tlabel a counter: mix both */
+	uint32_t h = tindex * 0x9e3779b1u;
+	h ^= tlabel + 0x7f4a7c15u + (h << 6) + (h >> 2);
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h % ring->nslots;
+}
+
+static void lock_slot(gcp_ring_t *ring, unsigned idx)
+{
+	ring->env.lock(ring->env.lock_ctx, idx);
+}
+
+static void unlock_slot(gcp_ring_t *ring, unsigned idx)
+{
+	ring->env.unlock(ring->env.lock_ctx, idx);
+}
+
+gcp_ring_t *gcp_ring_create(
+		const gcp_ring_env_t *env, unsigned nslots, unsigned max_calls)
+{
+	gcp_ring_t *ring;
+	size_t size;
+
+	if(!env || !env->alloc || !env->release || !env->lock || !env->unlock
+			|| nslots == 0 || nslots > UINT_MAX / 2)
+		return NULL;
+	size = sizeof(*ring) + (size_t)nslots * sizeof(gcp_group_t *)
+		   + (size_t)nslots * sizeof(gcp_call_t *);
+	ring = env->alloc(size);
+	if(!ring)
+		return NULL;
+	memset(ring, 0, size);
+	ring->env = *env;
+	ring->nslots = nslots;
+	ring->max_calls = max_calls;
+	ring->groups = (gcp_group_t **)(ring + 1);
+	ring->tids = (gcp_call_t **)(ring->groups + nslots);
+	return ring;
+}
+
+void gcp_ring_destroy(gcp_ring_t *ring)
+{
+	if(!ring)
+		return;
+	/* Shutdown: nobody else runs. Every call still linked or indexed goes;
+	 * linked ones are normally indexed too, so free those via the index. */
+	for(unsigned i = 0; i < ring->nslots; i++) {
+		gcp_group_t *g = ring->groups[i];
+		while(g) {
+			gcp_group_t *gn = g->next;
+			gcp_call_t *c = g->all_head;
+			while(c) {
+				gcp_call_t *cn = c->all_next;
+				c->linked = 0;
+				c->grp = NULL;
+				if(!c->indexed)
+					ring->env.release(c);
+				c = cn;
+			}
+			ring->env.release(g);
+			g = gn;
+		}
+	}
+	for(unsigned i = 0; i < ring->nslots; i++) {
+		gcp_call_t *c = ring->tids[i];
+		while(c) {
+			gcp_call_t *cn = c->tid_next;
+			ring->env.release(c);
+			c = cn;
+		}
+	}
+	ring->env.release(ring);
+}
+
+static gcp_group_t *group_find(
+		gcp_ring_t *ring, unsigned slot, const char *s, size_t len)
+{
+	for(gcp_group_t *g = ring->groups[slot]; g; g = g->next)
+		if(g->len == len && memcmp(g->name, s, len) == 0)
+			return g;
+	return NULL;
+}
+
+/* pickable list helpers; caller holds the group lock */
+static void pk_remove(gcp_ring_t *ring, gcp_call_t *c)
+{
+	gcp_group_t *g = c->grp;
+	if(c->pk_prev)
+		c->pk_prev->pk_next = c->pk_next;
+	else
+		g->pk_head = c->pk_next;
+	if(c->pk_next)
+		c->pk_next->pk_prev = c->pk_prev;
+	else
+		g->pk_tail = c->pk_prev;
+	c->pk_prev = c->pk_next = NULL;
+	__atomic_sub_fetch(&ring->npickable, 1, __ATOMIC_RELAXED);
+}
+
+static void pk_insert_before(
+		gcp_ring_t *ring, gcp_group_t *g, gcp_call_t *c, gcp_call_t *at)
+{
+	/* at == NULL: append */
+	c->pk_next = at;
+	c->pk_prev = at ? at->pk_prev : g->pk_tail;
+	if(c->pk_prev)
+		c->pk_prev->pk_next = c;
+	else
+		g->pk_head = c;
+	if(at)
+		at->pk_prev = c;
+	else
+		g->pk_tail = c;
+	__atomic_add_fetch(&ring->npickable, 1, __ATOMIC_RELAXED);
+}
+
+/* Out of the group lists; the group goes with its last call. Caller holds
+ * the group lock. */
+static void call_unlink(gcp_ring_t *ring, unsigned slot, gcp_call_t *c)
+{
+	gcp_group_t *g = c->grp;
+
+	if(!c->linked)
+		return;
+	if(c->state == GCP_CALL_RINGING)
+		pk_remove(ring, c);
+	if(c->all_prev)
+		c->all_prev->all_next = c->all_next;
+	else
+		g->all_head = c->all_next;
+	if(c->all_next)
+		c->all_next->all_prev = c->all_prev;
+	else
+		g->all_tail = c->all_prev;
+	c->all_prev = c->all_next = NULL;
+	c->linked = 0;
+	c->grp = NULL;
+	if(c->state != GCP_CALL_PICKED)
+		c->state = GCP_CALL_ENDED;
+	__atomic_sub_fetch(&ring->count, 1, __ATOMIC_RELAXED);
+
+	if(--g->ncalls == 0) {
+		gcp_group_t **pp = &ring->groups[slot];
+		while(*pp != g)
+			pp = &(*pp)->next;
+		*pp = g->next;
+		ring->env.release(g);
+	}
+}
+
+/* into the transaction index under the call's tindex and tlabel */
+static void tid_insert(gcp_ring_t *ring, gcp_call_t *c)
+{
+	unsigned b = tid_slot(ring, c->tindex, c->tlabel);
+
+	lock_slot(ring, ring->nslots + b);
+	c->tid_next = ring->tids[b];
+	ring->tids[b] = c;
+	c->indexed = 1;
+	unlock_slot(ring, ring->nslots + b);
+}
+
+size_t gcp_ring_call_size(const gcp_call_info_t *info)
+{
+	size_t size = offsetof(gcp_call_t, data);
+	for(int f = 0; f < GCP_F_COUNT; f++) {
+		if(f == GCP_F_TO_TAG)
+			size += GCP_RING_MAX_TAG + 1;
+		else
+			size += info->len[f] + 1;
+	}
+	return size;
+}
+
+static int info_check(const gcp_call_info_t *info)
+{
+	for(int f = 0; f < GCP_F_COUNT; f++) {
+		if(f == GCP_F_TO_TAG)
+			continue;
+		if(info->len[f] > 0 && !info->s[f])
+			return GCP_RING_E_INVAL;
+		if(info->len[f] > field_max[f])
+			return GCP_RING_E_TOO_LONG;
+	}
+	if(info->len[GCP_F_GROUP] == 0 || info->len[GCP_F_CALLID] == 0
+			|| info->len[GCP_F_FROM_TAG] == 0)
+		return GCP_RING_E_INVAL;
+	return GCP_RING_OK;
+}
+
+/* room for one more linked call, counted at once */
+static int count_reserve(gcp_ring_t *ring)
+{
+	unsigned cur = __atomic_load_n(&ring->count, __ATOMIC_RELAXED);
+
+	if(ring->max_calls == 0) {
+		__atomic_add_fetch(&ring->count, 1, __ATOMIC_RELAXED);
+		return 1;
+	}
+	do {
+		if(cur >= ring->max_calls)
+			return 0;
+	} while(!__atomic_compare_exchange_n(&ring->count, &cur, cur + 1, 1,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return 1;
+}
+
+int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
+		uint64_t now_ms, gcp_call_t **out)
+{
+	gcp_call_t *c;
+	gcp_group_t *g;
+	size_t pos = 0;
+	unsigned slot;
+	int rc;
+
+	if(!ring || !info || !out)
+		return GCP_RING_E_INVAL;
+	rc = info_check(info);
+	if(rc != GCP_RING_OK)
+		return rc;
+	if(!count_reserve(ring))
+		return GCP_RING_E_FULL;
+
+	c = ring->env.alloc(gcp_ring_call_size(info));
+	if(!c) {
+		__atomic_sub_fetch(&ring->count, 1, __ATOMIC_RELAXED);
+		return GCP_RING_E_NOMEM;
+	}
+	memset(c, 0, offsetof(gcp_call_t, data));
+	for(int f = 0; f < GCP_F_COUNT; f++) {
+		c->off[f] = (uint16_t)pos;
+		if(f == GCP_F_TO_TAG) {
+			c->data[pos] = '\0';
+			pos += GCP_RING_MAX_TAG + 1;
+			continue;
+		}
+		c->len[f] = (uint16_t)info->len[f];
+		if(info->len[f])
+			memcpy(c->data + pos, info->s[f], info->len[f]);
+		c->data[pos + info->len[f]] = '\0';
+		pos += info->len[f] + 1;
+	}
+	c->refcnt = 1; /* the owner's */
+	c->state = info->not_pickable ? GCP_CALL_BLOCKED : GCP_CALL_TRACKED;
+	c->not_pickable = info->not_pickable;
+	c->flags = info->flags;
+	c->tindex = info->tindex;
+	c->tlabel = info->tlabel;
+	c->tracked_ms = now_ms;
+
+	slot = call_slot(ring, c);
+	lock_slot(ring, slot);
+	g = group_find(ring, slot, info->s[GCP_F_GROUP], info->len[GCP_F_GROUP]);
+	if(!g) {
+		size_t glen = info->len[GCP_F_GROUP];
+		g = ring->env.alloc(sizeof(*g) + glen + 1);
+		if(!g) {
+			unlock_slot(ring, slot);
+			ring->env.release(c);
+			__atomic_sub_fetch(&ring->count, 1, __ATOMIC_RELAXED);
+			return GCP_RING_E_NOMEM;
+		}
+		memset(g, 0, sizeof(*g));
+		g->len = (unsigned)glen;
+		memcpy(g->name, info->s[GCP_F_GROUP], glen);
+		g->name[glen] = '\0';
+		g->next = ring->groups[slot];
+		ring->groups[slot] = g;
+	}
+	c->grp = g;
+	c->all_prev = g->all_tail;
+	if(g->all_tail)
+		g->all_tail->all_next = c;
+	else
+		g->all_head = c;
+	g->all_tail = c;
+	g->ncalls++;
+	c->linked = 1;
+	unlock_slot(ring, slot);
+
+	if(info->has_tid)
+		tid_insert(ring, c);
+	*out = c;
+	return GCP_RING_OK;
+}
+
+void gcp_ring_index(
+		gcp_ring_t *ring, gcp_call_t *call, unsigned tindex, unsigned tlabel)
+{
+	/* The owner's, like detach: the two never run at once, so indexed,
+	 * tindex and tlabel do not change under our feet here. */
+	if(!ring || !call || call->indexed)
+		return;
+	call->tindex = tindex;
+	call->tlabel = tlabel;
+	tid_insert(ring, call);
+}
+
+int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
+		size_t len, uint64_t now_ms)
+{
+	unsigned slot;
+	gcp_group_t *g;
+	gcp_call_t *at, *prev;
+	int rc = 0;
+
+	if(!ring || !call || !to_tag || len == 0)
+		return 0;
+	slot = call_slot(ring, call);
+	lock_slot(ring, slot);
+	if(!call->linked || call->state != GCP_CALL_TRACKED)
+		goto done;
+	if(len > GCP_RING_MAX_TAG) {
+		/* no Replaces can name this early dialog */
+		call->state = GCP_CALL_BLOCKED;
+		rc = GCP_RING_E_TOO_LONG;
+		goto done;
+	}
+	memcpy(call->data + call->off[GCP_F_TO_TAG], to_tag, len);
+	call->data[call->off[GCP_F_TO_TAG] + len] = '\0';
+	call->len[GCP_F_TO_TAG] = (uint16_t)len;
+	call->ringing_ms = now_ms;
+	call->state = GCP_CALL_RINGING;
+	/* append; step back over later stamps (workers' clocks are read
+	 * before the lock, so they may arrive a little out of order) */
+	g = call->grp;
+	at = NULL;
+	for(prev = g->pk_tail; prev && prev->ringing_ms > now_ms;
+			prev = prev->pk_prev)
+		at = prev;
+	pk_insert_before(ring, g, call, at);
+	rc = 1;
+done:
+	unlock_slot(ring, slot);
+	return rc;
+}
+
+int gcp_ring_block(gcp_ring_t *ring, gcp_call_t *call, int reason)
+{
+	unsigned slot;
+	int rc = 0;
+
+	if(!ring || !call)
+		return 0;
+	slot = call_slot(ring, call);
+	lock_slot(ring, slot);
+	if(call->linked
+			&& (call->state == GCP_CALL_TRACKED
+					|| call->state == GCP_CALL_RINGING)) {
+		if(call->state == GCP_CALL_RINGING) {
+			pk_remove(ring, call);
+			rc = 1;
+		}
+		call->state = GCP_CALL_BLOCKED;
+		call->not_pickable = reason;
+	} else if(call->linked && call->state == GCP_CALL_CLAIMED) {
+		/* The pickup in progress decides: the picker's own answer (an
+		 * injected branch) blocks too and must still mark it picked; a
+		 * release then ends in BLOCKED, not pickable again. */
+		call->not_pickable = reason;
+	}
+	unlock_slot(ring, slot);
+	return rc;
+}
+
+void gcp_ring_forget(gcp_ring_t *ring, gcp_call_t *call)
+{
+	unsigned slot;
+
+	if(!ring || !call)
+		return;
+	slot = call_slot(ring, call);
+	lock_slot(ring, slot);
+	call_unlink(ring, slot, call);
+	unlock_slot(ring, slot);
+}
+
+void gcp_ring_detach(gcp_ring_t *ring, gcp_call_t *call)
+{
+	unsigned tslot;
+
+	if(!ring || !call)
+		return;
+	gcp_ring_forget(ring, call);
+	tslot = ring->nslots + tid_slot(ring, call->tindex, call->tlabel);
+	lock_slot(ring, tslot);
+	if(call->indexed) {
+		gcp_call_t **pp = &ring->tids[tslot - ring->nslots];
+		while(*pp && *pp != call)
+			pp = &(*pp)->tid_next;
+		if(*pp)
+			*pp = call->tid_next;
+		call->tid_next = NULL;
+		call->indexed = 0;
+	}
+	unlock_slot(ring, tslot);
+	gcp_ring_unref(ring, call);
+}
+
+gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len)
+{
+	unsigned slot;
+	gcp_group_t *g;
+	gcp_call_t *c = NULL;
+
+	if(!ring || !group || len == 0 || len > GCP_RING_MAX_NUMBER)
+		return NULL;
+	slot = group_slot(ring, group, len);
+	lock_slot(ring, slot);
+	g = group_find(ring, slot, group, len);
+	if(g && g->pk_head) {
+		c = g->pk_head;
+		pk_remove(ring, c);
+		c->state = GCP_CALL_CLAIMED;
+		c->was_claimed = 1;
+		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
+	}
+	unlock_slot(ring, slot);
+	return c;
+}
+
+int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call)
+{
+	unsigned slot;
+	gcp_call_t *at;
+	int rc = 0;
+
+	if(!ring || !call)
+		return 0;
+	slot = call_slot(ring, call);
+	lock_slot(ring, slot);
+	if(call->linked && call->state == GCP_CALL_CLAIMED && call->not_pickable) {
+		call->state = GCP_CALL_BLOCKED; /* blocked while claimed */
+	} else if(call->linked && call->state == GCP_CALL_CLAIMED) {
+		/* before any call with the same or a later ringing time: it was
+		 * the head when claimed, so it nearly always goes back there */
+		at = call->grp->pk_head;
+		while(at && at->ringing_ms < call->ringing_ms)
+			at = at->pk_next;
+		call->state = GCP_CALL_RINGING;
+		pk_insert_before(ring, call->grp, call, at);
+		rc = 1;
+	}
+	unlock_slot(ring, slot);
+	return rc;
+}
+
+int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call)
+{
+	unsigned slot;
+	int rc = 0;
+
+	if(!ring || !call)
+		return 0;
+	slot = call_slot(ring, call);
+	lock_slot(ring, slot);
+	if(call->state == GCP_CALL_CLAIMED) {
+		call->state = GCP_CALL_PICKED;
+		rc = 1;
+	}
+	unlock_slot(ring, slot);
+	return rc;
+}
+
+gcp_call_t *gcp_ring_find(gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
+{
+	unsigned tslot;
+	gcp_call_t *c;
+
+	if(!ring)
+		return NULL;
+	tslot = ring->nslots + tid_slot(ring, tindex, tlabel);
+	lock_slot(ring, tslot);
+	for(c = ring->tids[tslot - ring->nslots]; c; c = c->tid_next)
+		if(c->tindex == tindex && c->tlabel == tlabel)
+			break;
+	if(c)
+		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
+	unlock_slot(ring, tslot);
+	return c;
+}
+
+void gcp_ring_ref(gcp_ring_t *ring, gcp_call_t *call)
+{
+	(void)ring;
+	if(call)
+		__atomic_add_fetch(&call->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void gcp_ring_unref(gcp_ring_t *ring, gcp_call_t *call)
+{
+	if(!ring || !call)
+		return;
+	/* acq_rel: every write by other holders happens before the free */
+	if(__atomic_sub_fetch(&call->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		ring->env.release(call);
+}
+
+int gcp_ring_state(gcp_ring_t *ring, gcp_call_t *call)
+{
+	unsigned slot;
+	int st;
+
+	if(!ring || !call)
+		return GCP_CALL_ENDED;
+	slot = call_slot(ring, call);
+	lock_slot(ring, slot);
+	st = call->state;
+	unlock_slot(ring, slot);
+	return st;
+}
+
+unsigned gcp_ring_expire(gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms)
+{
+	unsigned n = 0;
+
+	if(!ring)
+		return 0;
+	for(unsigned i = 0; i < ring->nslots; i++) {
+		lock_slot(ring, i);
+		gcp_group_t *g = ring->groups[i];
+		while(g) {
+			gcp_group_t *gn = g->next; /* g may go with its last call */
+			gcp_call_t *c = g->all_head;
+			/* tracked order: stop at the first young call */
+			while(c && now_ms > c->tracked_ms
+					&& now_ms - c->tracked_ms > max_age_ms) {
+				gcp_call_t *cn = c->all_next;
+				call_unlink(ring, i, c);
+				n++;
+				c = cn;
+			}
+			g = gn;
+		}
+		unlock_slot(ring, i);
+	}
+	return n;
+}
+
+/* one group's calls, oldest first; returns non-zero when told to stop */
+static int visit_group(gcp_group_t *g, gcp_ring_visit_f visit, void *arg)
+{
+	for(gcp_call_t *c = g->all_head; c; c = c->all_next)
+		if(visit(c, arg))
+			return 1;
+	return 0;
+}
+
+void gcp_ring_foreach(gcp_ring_t *ring, const char *group, size_t len,
+		gcp_ring_visit_f visit, void *arg)
+{
+	int stop = 0;
+
+	if(!ring || !visit)
+		return;
+	if(group) {
+		unsigned slot = group_slot(ring, group, len);
+		lock_slot(ring, slot);
+		gcp_group_t *g = group_find(ring, slot, group, len);
+		if(g)
+			visit_group(g, visit, arg);
+		unlock_slot(ring, slot);
+		return;
+	}
+	for(unsigned i = 0; i < ring->nslots && !stop; i++) {
+		lock_slot(ring, i);
+		for(gcp_group_t *g = ring->groups[i]; g && !stop; g = g->next)
+			stop = visit_group(g, visit, arg);
+		unlock_slot(ring, i);
+	}
+}
+
+unsigned gcp_ring_count(gcp_ring_t *ring)
+{
+	return ring ? __atomic_load_n(&ring->count, __ATOMIC_RELAXED) : 0;
+}
+
+unsigned gcp_ring_pickable(gcp_ring_t *ring)
+{
+	return ring ? __atomic_load_n(&ring->npickable, __ATOMIC_RELAXED) : 0;
+}
