@@ -7,21 +7,607 @@
  * License version 2 or (at your option) any later version.
  */
 
-/* RPC commands (kamcmd gcp.*). */
+/*
+ * RPC commands (kamcmd gcp.*, or any RPC transport: jsonrpcs, xmlrpc).
+ *
+ * Changes follow one path (gcp_rpc_change): under the store's writer lock,
+ * a private copy of the model in force is changed by the same gcp_cfg_*
+ * function that checks the file, saved atomically to config_file and only
+ * then put in force. A refused change writes nothing and changes nothing;
+ * the fault (400) carries the rule from gcp_config.c. Failures to save or
+ * allocate are 500. Lookups of what does not exist are 404.
+ *
+ * kamcmd sends arguments that look like numbers as integers: every argument
+ * is scanned with autoconversion back to text, so "gcp.member.set 1001 7001"
+ * works. Text that a number would lose (a leading 0 or '+', more than 9
+ * digits) must be given as a string: kamcmd's "s:" prefix, e.g.
+ * "gcp.personal.add 1002 s:+15550100".
+ */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../core/dprint.h"
 #include "../../core/rpc.h"
 #include "../../core/rpc_lookup.h"
-#include "../../core/mem/pkg.h"
 
 #include "gcp_mod.h"
 #include "gcp_store.h"
 #include "gcp_rpc.h"
 
+/* ---- arguments ---- */
+
+/* longer than any valid value, so that the model's rule names the limit */
+#define GCP_RPC_ARG_MAX 512
+#define GCP_RPC_MAX_ARGS 4
+
+typedef struct gcp_rpc_args
+{
+	int n;
+	char v[GCP_RPC_MAX_ARGS][GCP_RPC_ARG_MAX + 1];
+} gcp_rpc_args_t;
+
+/* All arguments as NUL-terminated text, between min and max of them; on a
+ * wrong count or type: a fault naming the usage, and -1. */
+static int gcp_rpc_args(rpc_t *rpc, void *ctx, const char *usage, int min,
+		int max, gcp_rpc_args_t *a)
+{
+	str s;
+	int r;
+
+	a->n = 0;
+	for(;;) {
+		s.s = NULL;
+		s.len = 0;
+		r = rpc->scan(ctx, "*.S", &s);
+		if(r < 1)
+			break;
+		if(a->n >= max || a->n >= GCP_RPC_MAX_ARGS) {
+			rpc->fault(ctx, 400, "too many arguments (usage: %s)", usage);
+			return -1;
+		}
+		if(s.len < 0 || (s.len > 0 && s.s == NULL)) {
+			rpc->fault(ctx, 400, "argument %d is not valid (usage: %s)",
+					a->n + 1, usage);
+			return -1;
+		}
+		if(s.len > GCP_RPC_ARG_MAX) {
+			rpc->fault(ctx, 400,
+					"argument %d is longer than %d characters (usage: %s)",
+					a->n + 1, GCP_RPC_ARG_MAX, usage);
+			return -1;
+		}
+		if(s.len > 0 && memchr(s.s, '\0', s.len) != NULL) {
+			rpc->fault(ctx, 400,
+					"argument %d contains a NUL character (usage: %s)",
+					a->n + 1, usage);
+			return -1;
+		}
+		if(s.len > 0)
+			memcpy(a->v[a->n], s.s, s.len);
+		a->v[a->n][s.len] = '\0';
+		a->n++;
+	}
+	if(r < 0) {
+		rpc->fault(ctx, 400,
+				"argument %d is neither text nor a number (usage: %s)",
+				a->n + 1, usage);
+		return -1;
+	}
+	if(a->n < min) {
+		rpc->fault(ctx, 400, "missing argument%s (usage: %s)",
+				min - a->n > 1 ? "s" : "", usage);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- replies ---- */
+
+static size_t gcp_rpc_range_members(const gcp_cfg_t *cfg, const gcp_range_t *r)
+{
+	size_t i, n = 0;
+
+	for(i = 0; i < cfg->nmembers; i++)
+		if(gcp_cfg_range_of(
+				   cfg, cfg->members[i].group, strlen(cfg->members[i].group))
+				== r)
+			n++;
+	return n;
+}
+
+/* {name, first, last, pool, members} */
+static int gcp_rpc_add_range(
+		rpc_t *rpc, void *ctx, const gcp_cfg_t *cfg, const gcp_range_t *r)
+{
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) < 0)
+		return -1;
+	return rpc->struct_add(th, "ssssd", "name", r->name, "first", r->first,
+			"last", r->last, "pool", r->pool ? r->pool : "", "members",
+			(int)gcp_rpc_range_members(cfg, r));
+}
+
+/* {user, group, range, personal: [contact, ...]}; previous: the group the
+ * user was moved from (gcp.member.set), or NULL */
+static int gcp_rpc_add_member(rpc_t *rpc, void *ctx, const gcp_cfg_t *cfg,
+		const gcp_member_t *m, const char *previous)
+{
+	const gcp_range_t *r;
+	void *th, *ah;
+	size_t i;
+
+	r = gcp_cfg_range_of(cfg, m->group, strlen(m->group));
+	if(rpc->add(ctx, "{", &th) < 0)
+		return -1;
+	if(rpc->struct_add(th, "sss", "user", m->user, "group", m->group, "range",
+			   r ? r->name : "")
+			< 0)
+		return -1;
+	if(previous && rpc->struct_add(th, "s", "moved_from", previous) < 0)
+		return -1;
+	if(rpc->struct_add(th, "[", "personal", &ah) < 0)
+		return -1;
+	for(i = 0; i < m->npersonal; i++)
+		if(rpc->array_add(ah, "s", m->personal[i]) < 0) {
+			LM_ERR("the reply for member %s is too large: %zu of %zu personal "
+				   "contacts listed\n",
+					m->user, i, m->npersonal);
+			return -1;
+		}
+	return 0;
+}
+
+/* ---- the change path ---- */
+
+/* applies one change to cfg: 0, or -1 and err (cfg unchanged) */
+typedef int (*gcp_rpc_change_f)(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen);
+
+/* Validate, save, put in force, all under the writer lock. Returns the
+ * changed model (the caller replies from it and frees it), or NULL after
+ * a fault. */
+static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
+		const gcp_rpc_args_t *a, gcp_rpc_change_f change, void *data)
+{
+	char err[GCP_ERR_LEN];
+	gcp_cfg_t *cfg;
+
+	err[0] = '\0';
+	gcp_store_writer_lock();
+	cfg = gcp_store_get();
+	if(cfg == NULL) {
+		gcp_store_writer_unlock();
+		rpc->fault(ctx, 500, "out of memory");
+		return NULL;
+	}
+	if(change(cfg, a, data, err, sizeof(err)) < 0) {
+		gcp_store_writer_unlock();
+		gcp_cfg_free(cfg);
+		rpc->fault(ctx, 400, "%s", err[0] ? err : "refused");
+		return NULL;
+	}
+	if(gcp_store_commit(cfg, 1, err, sizeof(err)) < 0) {
+		gcp_store_writer_unlock();
+		gcp_cfg_free(cfg);
+		LM_ERR("%s: not saved, nothing changed: %s\n", cmd, err);
+		rpc->fault(ctx, 500, "not saved, nothing changed: %s", err);
+		return NULL;
+	}
+	gcp_store_writer_unlock();
+	/* an audit trail of every change in force */
+	LM_NOTICE("%s%s%s%s%s%s%s%s%s: saved to %s and in force\n", cmd,
+			a->n > 0 ? " " : "", a->n > 0 ? a->v[0] : "", a->n > 1 ? " " : "",
+			a->n > 1 ? a->v[1] : "", a->n > 2 ? " " : "",
+			a->n > 2 ? a->v[2] : "", a->n > 3 ? " " : "",
+			a->n > 3 ? a->v[3] : "", gcp_store_path());
+	return cfg;
+}
+
+/* ---- gcp.range.* ---- */
+
+#define GCP_RANGE_ADD_USAGE "gcp.range.add name first last [pool]"
+#define GCP_RANGE_UPDATE_USAGE "gcp.range.update name first last [pool]"
+#define GCP_RANGE_REMOVE_USAGE "gcp.range.remove name"
+
+static const char *gcp_rpc_range_add_doc[] = {
+		"Add a range of pickup group numbers: name first last [pool]. "
+		"first and last have the same prefix (none, '*' or '#') and length, "
+		"first <= last; ranges never overlap. Saved to config_file, then in "
+		"force. Returns the range.",
+		0};
+
+static int gcp_rpc_range_add_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	return gcp_cfg_range_add(cfg, a->v[0], a->v[1], a->v[2],
+			a->n > 3 ? a->v[3] : NULL, err, errlen);
+}
+
+static void gcp_rpc_range_reply(
+		rpc_t *rpc, void *ctx, gcp_cfg_t *cfg, const char *name)
+{
+	const gcp_range_t *r = gcp_cfg_find_range(cfg, name);
+
+	if(r == NULL || gcp_rpc_add_range(rpc, ctx, cfg, r) < 0)
+		rpc->fault(ctx, 500, "done, but the reply could not be built");
+}
+
+static void gcp_rpc_range_add(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_RANGE_ADD_USAGE, 3, 4, &a) < 0)
+		return;
+	cfg = gcp_rpc_change(
+			rpc, ctx, "gcp.range.add", &a, gcp_rpc_range_add_f, NULL);
+	if(cfg == NULL)
+		return;
+	gcp_rpc_range_reply(rpc, ctx, cfg, a.v[0]);
+	gcp_cfg_free(cfg);
+}
+
+static const char *gcp_rpc_range_update_doc[] = {
+		"Change a range: name first last [pool]. Without pool the range keeps "
+		"its pool; an empty pool (\"\") removes it. Refused when a member's "
+		"group would fall outside every range. Returns the range.",
+		0};
+
+static int gcp_rpc_range_update_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	const gcp_range_t *r = gcp_cfg_find_range(cfg, a->v[0]);
+	const char *pool;
+
+	if(a->n > 3)
+		pool = a->v[3];
+	else
+		pool = r ? r->pool : NULL; /* unknown: the update says so */
+	return gcp_cfg_range_update(
+			cfg, a->v[0], a->v[1], a->v[2], pool, err, errlen);
+}
+
+static void gcp_rpc_range_update(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_RANGE_UPDATE_USAGE, 3, 4, &a) < 0)
+		return;
+	cfg = gcp_rpc_change(
+			rpc, ctx, "gcp.range.update", &a, gcp_rpc_range_update_f, NULL);
+	if(cfg == NULL)
+		return;
+	gcp_rpc_range_reply(rpc, ctx, cfg, a.v[0]);
+	gcp_cfg_free(cfg);
+}
+
+static const char *gcp_rpc_range_remove_doc[] = {
+		"Remove a range: name. Refused while a member's group lies in it. "
+		"Returns the removed range.",
+		0};
+
+typedef struct gcp_rpc_removed_range
+{
+	gcp_range_t r; /* copies, freed by the command */
+} gcp_rpc_removed_range_t;
+
+static int gcp_rpc_range_remove_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	gcp_rpc_removed_range_t *rr = data;
+	const gcp_range_t *r = gcp_cfg_find_range(cfg, a->v[0]);
+
+	if(r) {
+		rr->r.name = strdup(r->name);
+		rr->r.first = strdup(r->first);
+		rr->r.last = strdup(r->last);
+		rr->r.pool = r->pool ? strdup(r->pool) : NULL;
+	}
+	return gcp_cfg_range_remove(cfg, a->v[0], err, errlen);
+}
+
+static void gcp_rpc_range_remove(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_removed_range_t rr;
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+	void *th;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_RANGE_REMOVE_USAGE, 1, 1, &a) < 0)
+		return;
+	memset(&rr, 0, sizeof(rr));
+	cfg = gcp_rpc_change(
+			rpc, ctx, "gcp.range.remove", &a, gcp_rpc_range_remove_f, &rr);
+	if(cfg != NULL) {
+		if(rpc->add(ctx, "{", &th) < 0
+				|| rpc->struct_add(th, "ssss", "removed",
+						   rr.r.name ? rr.r.name : a.v[0], "first",
+						   rr.r.first ? rr.r.first : "", "last",
+						   rr.r.last ? rr.r.last : "", "pool",
+						   rr.r.pool ? rr.r.pool : "")
+						   < 0)
+			rpc->fault(ctx, 500, "done, but the reply could not be built");
+		gcp_cfg_free(cfg);
+	}
+	free(rr.r.name);
+	free(rr.r.first);
+	free(rr.r.last);
+	free(rr.r.pool);
+}
+
+static const char *gcp_rpc_range_list_doc[] = {
+		"All ranges, by name: name, first, last, pool, members (how many "
+		"members have a group in the range).",
+		0};
+
+static void gcp_rpc_range_list(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+	size_t i;
+
+	if(gcp_rpc_args(rpc, ctx, "gcp.range.list", 0, 0, &a) < 0)
+		return;
+	cfg = gcp_store_get();
+	if(cfg == NULL) {
+		rpc->fault(ctx, 500, "out of memory");
+		return;
+	}
+	for(i = 0; i < cfg->nranges; i++)
+		if(gcp_rpc_add_range(rpc, ctx, cfg, &cfg->ranges[i]) < 0) {
+			rpc->fault(ctx, 500, "the reply could not be built");
+			break;
+		}
+	gcp_cfg_free(cfg);
+}
+
+/* ---- gcp.member.* ---- */
+
+#define GCP_MEMBER_SET_USAGE "gcp.member.set user group"
+#define GCP_MEMBER_REMOVE_USAGE "gcp.member.remove user"
+#define GCP_MEMBER_GET_USAGE "gcp.member.get user"
+#define GCP_MEMBER_LIST_USAGE "gcp.member.list [group]"
+
+static void gcp_rpc_member_reply(rpc_t *rpc, void *ctx, gcp_cfg_t *cfg,
+		const char *user, const char *previous)
+{
+	const gcp_member_t *m = gcp_cfg_find_member(cfg, user);
+
+	if(m == NULL || gcp_rpc_add_member(rpc, ctx, cfg, m, previous) < 0)
+		rpc->fault(ctx, 500, "done, but the reply could not be built");
+}
+
+static const char *gcp_rpc_member_set_doc[] = {
+		"Put a user in a group: user group. A user already in another group "
+		"is moved (moved_from in the reply); calls ringing already stay in "
+		"the group they were tracked in. Returns the member.",
+		0};
+
+typedef struct gcp_rpc_prev
+{
+	char group[GCP_MAX_NUMBER + 1];
+	int moved;
+} gcp_rpc_prev_t;
+
+static int gcp_rpc_member_set_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	gcp_rpc_prev_t *prev = data;
+	const gcp_member_t *m = gcp_cfg_find_member(cfg, a->v[0]);
+
+	if(m && strcmp(m->group, a->v[1]) != 0) {
+		snprintf(prev->group, sizeof(prev->group), "%s", m->group);
+		prev->moved = 1;
+	}
+	return gcp_cfg_member_set(cfg, a->v[0], a->v[1], err, errlen);
+}
+
+static void gcp_rpc_member_set(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_prev_t prev;
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_MEMBER_SET_USAGE, 2, 2, &a) < 0)
+		return;
+	memset(&prev, 0, sizeof(prev));
+	cfg = gcp_rpc_change(
+			rpc, ctx, "gcp.member.set", &a, gcp_rpc_member_set_f, &prev);
+	if(cfg == NULL)
+		return;
+	gcp_rpc_member_reply(rpc, ctx, cfg, a.v[0], prev.moved ? prev.group : NULL);
+	gcp_cfg_free(cfg);
+}
+
+static const char *gcp_rpc_member_remove_doc[] = {
+		"Take a user out of its group (its personal contacts go with it): "
+		"user. Returns the removed user and group.",
+		0};
+
+static int gcp_rpc_member_remove_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	gcp_rpc_prev_t *prev = data;
+	const gcp_member_t *m = gcp_cfg_find_member(cfg, a->v[0]);
+
+	if(m)
+		snprintf(prev->group, sizeof(prev->group), "%s", m->group);
+	return gcp_cfg_member_remove(cfg, a->v[0], err, errlen);
+}
+
+static void gcp_rpc_member_remove(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_prev_t prev;
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+	void *th;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_MEMBER_REMOVE_USAGE, 1, 1, &a) < 0)
+		return;
+	memset(&prev, 0, sizeof(prev));
+	cfg = gcp_rpc_change(
+			rpc, ctx, "gcp.member.remove", &a, gcp_rpc_member_remove_f, &prev);
+	if(cfg == NULL)
+		return;
+	if(rpc->add(ctx, "{", &th) < 0
+			|| rpc->struct_add(th, "ss", "removed", a.v[0], "group", prev.group)
+					   < 0)
+		rpc->fault(ctx, 500, "done, but the reply could not be built");
+	gcp_cfg_free(cfg);
+}
+
+static const char *gcp_rpc_member_get_doc[] = {
+		"A member: user. Returns user, group, range and personal (the "
+		"personal contacts, whose calls cannot be picked up).",
+		0};
+
+static void gcp_rpc_member_get(rpc_t *rpc, void *ctx)
+{
+	const gcp_member_t *m;
+	const gcp_range_t *r;
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_MEMBER_GET_USAGE, 1, 1, &a) < 0)
+		return;
+	cfg = gcp_store_get();
+	if(cfg == NULL) {
+		rpc->fault(ctx, 500, "out of memory");
+		return;
+	}
+	m = gcp_cfg_find_member(cfg, a.v[0]);
+	if(m == NULL) {
+		r = gcp_cfg_range_of(cfg, a.v[0], strlen(a.v[0]));
+		if(r)
+			rpc->fault(ctx, 404,
+					"%s is a group number (range \"%s\"), not a member", a.v[0],
+					r->name);
+		else
+			rpc->fault(ctx, 404, "user %s is not a member", a.v[0]);
+	} else if(gcp_rpc_add_member(rpc, ctx, cfg, m, NULL) < 0) {
+		rpc->fault(ctx, 500, "the reply could not be built");
+	}
+	gcp_cfg_free(cfg);
+}
+
+static const char *gcp_rpc_member_list_doc[] = {
+		"Members by user, of one group or all: [group]. Each: user, group, "
+		"personal_contacts (how many; gcp.member.get lists them).",
+		0};
+
+static void gcp_rpc_member_list(rpc_t *rpc, void *ctx)
+{
+	const gcp_member_t *m;
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+	const char *group = NULL;
+	void *th;
+	size_t i;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_MEMBER_LIST_USAGE, 0, 1, &a) < 0)
+		return;
+	cfg = gcp_store_get();
+	if(cfg == NULL) {
+		rpc->fault(ctx, 500, "out of memory");
+		return;
+	}
+	if(a.n > 0) {
+		group = a.v[0];
+		if(!gcp_number_valid(group, strlen(group))) {
+			rpc->fault(ctx, 400,
+					"group \"%s\" is not a number (digits, optionally led by "
+					"one '*' or '#')",
+					group);
+			goto done;
+		}
+		if(gcp_cfg_range_of(cfg, group, strlen(group)) == NULL) {
+			rpc->fault(ctx, 404, "group %s lies in no range", group);
+			goto done;
+		}
+	}
+	for(i = 0; i < cfg->nmembers; i++) {
+		m = &cfg->members[i];
+		if(group && strcmp(m->group, group) != 0)
+			continue;
+		if(rpc->add(ctx, "{", &th) < 0
+				|| rpc->struct_add(th, "ssd", "user", m->user, "group",
+						   m->group, "personal_contacts", (int)m->npersonal)
+						   < 0) {
+			rpc->fault(ctx, 500, "the reply could not be built");
+			break;
+		}
+	}
+done:
+	gcp_cfg_free(cfg);
+}
+
+/* ---- gcp.personal.* ---- */
+
+#define GCP_PERSONAL_ADD_USAGE "gcp.personal.add user contact"
+#define GCP_PERSONAL_REMOVE_USAGE "gcp.personal.remove user contact"
+
+static const char *gcp_rpc_personal_add_doc[] = {
+		"Add a personal contact to a member: user contact. A contact is a user "
+		"part (matches the caller's From user) or sip:user@host; calls from "
+		"it to the member cannot be picked up. Returns the member.",
+		0};
+
+static int gcp_rpc_personal_add_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	return gcp_cfg_personal_add(cfg, a->v[0], a->v[1], err, errlen);
+}
+
+static void gcp_rpc_personal_add(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_PERSONAL_ADD_USAGE, 2, 2, &a) < 0)
+		return;
+	cfg = gcp_rpc_change(
+			rpc, ctx, "gcp.personal.add", &a, gcp_rpc_personal_add_f, NULL);
+	if(cfg == NULL)
+		return;
+	gcp_rpc_member_reply(rpc, ctx, cfg, a.v[0], NULL);
+	gcp_cfg_free(cfg);
+}
+
+static const char *gcp_rpc_personal_remove_doc[] = {
+		"Remove a personal contact of a member: user contact (an equivalent "
+		"spelling matches: scheme and host are case-insensitive). Returns "
+		"the member.",
+		0};
+
+static int gcp_rpc_personal_remove_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
+		void *data, char *err, size_t errlen)
+{
+	return gcp_cfg_personal_remove(cfg, a->v[0], a->v[1], err, errlen);
+}
+
+static void gcp_rpc_personal_remove(rpc_t *rpc, void *ctx)
+{
+	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
+
+	if(gcp_rpc_args(rpc, ctx, GCP_PERSONAL_REMOVE_USAGE, 2, 2, &a) < 0)
+		return;
+	cfg = gcp_rpc_change(rpc, ctx, "gcp.personal.remove", &a,
+			gcp_rpc_personal_remove_f, NULL);
+	if(cfg == NULL)
+		return;
+	gcp_rpc_member_reply(rpc, ctx, cfg, a.v[0], NULL);
+	gcp_cfg_free(cfg);
+}
+
 /* ---- gcp.calls ---- */
 
+/* at most this many calls in one reply (the oldest are not guaranteed: the
+ * copy stops when full) */
 #define GCP_RPC_MAX_CALLS 10000
 
 typedef struct gcp_rpc_call
@@ -30,7 +616,7 @@ typedef struct gcp_rpc_call
 	char callee[GCP_RING_MAX_USER + 1];
 	char caller[GCP_RING_MAX_URI + 1];
 	char callid[GCP_RING_MAX_CALLID + 1];
-	uint64_t since_ms;
+	uint64_t since_ms, tracked_ms;
 	int state;
 	int not_pickable;
 } gcp_rpc_call_t;
@@ -65,6 +651,7 @@ static int gcp_rpc_visit(const gcp_call_t *c, void *arg)
 	gcp_rpc_copy(r->callee, sizeof(r->callee), c, GCP_F_CALLEE);
 	gcp_rpc_copy(r->caller, sizeof(r->caller), c, GCP_F_CALLER);
 	gcp_rpc_copy(r->callid, sizeof(r->callid), c, GCP_F_CALLID);
+	r->tracked_ms = c->tracked_ms;
 	r->since_ms = c->state == GCP_CALL_TRACKED || c->ringing_ms == 0
 						  ? c->tracked_ms
 						  : c->ringing_ms;
@@ -73,19 +660,35 @@ static int gcp_rpc_visit(const gcp_call_t *c, void *arg)
 	return 0;
 }
 
+/* oldest first: the longest ringing (the next one a pickup takes) first */
 static int gcp_rpc_cmp(const void *a, const void *b)
 {
 	const gcp_rpc_call_t *x = a, *y = b;
 
-	return x->since_ms < y->since_ms ? -1 : x->since_ms > y->since_ms;
+	if(x->since_ms != y->since_ms)
+		return x->since_ms < y->since_ms ? -1 : 1;
+	if(x->tracked_ms != y->tracked_ms)
+		return x->tracked_ms < y->tracked_ms ? -1 : 1;
+	return strcmp(x->callid, y->callid);
 }
 
-static const char *gcp_rpc_state(const gcp_rpc_call_t *r)
+/* "pickable", or why not; *pickable set to 1 or 0 */
+static const char *gcp_rpc_state(const gcp_rpc_call_t *r, int *pickable)
 {
+	str g;
+
+	*pickable = 0;
 	switch(r->state) {
 		case GCP_CALL_TRACKED:
 			return "not ringing yet";
 		case GCP_CALL_RINGING:
+			/* a call stays in the group it was tracked in; a pickup can
+			 * reach it only while that number is still a group number */
+			g.s = (char *)r->group;
+			g.len = strlen(r->group);
+			if(!gcp_store_is_group(&g))
+				return "its group is in no range now";
+			*pickable = 1;
 			return "pickable";
 		case GCP_CALL_BLOCKED:
 			return gcp_np_reason(r->not_pickable);
@@ -99,74 +702,125 @@ static const char *gcp_rpc_state(const gcp_rpc_call_t *r)
 }
 
 static const char *gcp_rpc_calls_doc[] = {
-		"Calls tracked now, oldest first: group, callee, caller, callid, "
-		"seconds (ringing, or since tracked when not ringing yet), state "
-		"(pickable or why not). Optional parameter: a group number.",
+		"Calls tracked now, oldest first: [group]. Each: group (the group at "
+		"the time the call was tracked), callee, caller, callid, seconds "
+		"(ringing, or since tracked when not ringing yet), pickable (yes/no) "
+		"and state (pickable, or why not).",
 		0};
 
 static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 {
+	gcp_rpc_args_t a;
 	gcp_rpc_calls_t l;
-	str group = STR_NULL;
-	uint64_t now = gcp_now_ms();
+	const char *group = NULL, *state;
+	size_t glen = 0;
+	uint64_t now;
+	int i, pickable;
 	void *th;
-	int i;
+	str g;
 
-	if(rpc->scan(ctx, "*.S", &group) < 1)
-		group.len = 0;
-	if(group.len > 0 && !gcp_store_is_group(&group)) {
-		rpc->fault(ctx, 400, "%.*s is not a pickup group number", group.len,
-				group.s);
+	if(gcp_rpc_args(rpc, ctx, "gcp.calls [group]", 0, 1, &a) < 0)
 		return;
+	if(a.n > 0) {
+		group = a.v[0];
+		glen = strlen(group);
+		if(!gcp_number_valid(group, glen)) {
+			rpc->fault(ctx, 400,
+					"group \"%s\" is not a number (digits, optionally led by "
+					"one '*' or '#')",
+					group);
+			return;
+		}
 	}
 	l.cap = gcp_ring_count(gcp_ring) + 16;
 	if(l.cap > GCP_RPC_MAX_CALLS)
 		l.cap = GCP_RPC_MAX_CALLS;
 	l.n = 0;
-	l.v = pkg_malloc(l.cap * sizeof(gcp_rpc_call_t));
+	/* the C heap: thousands of calls would not fit in pkg memory */
+	l.v = malloc(l.cap * sizeof(gcp_rpc_call_t));
 	if(l.v == NULL) {
 		rpc->fault(ctx, 500, "out of memory");
 		return;
 	}
-	gcp_ring_foreach(gcp_ring, group.len ? group.s : NULL, group.len,
-			gcp_rpc_visit, &l);
-	qsort(l.v, l.n, sizeof(gcp_rpc_call_t), gcp_rpc_cmp);
-	for(i = 0; i < l.n; i++) {
-		if(rpc->add(ctx, "{", &th) < 0)
-			break;
-		rpc->struct_add(th, "sssssds", "group", l.v[i].group, "callee",
-				l.v[i].callee, "caller", l.v[i].caller, "callid",
-				l.v[i].callid, "state", gcp_rpc_state(&l.v[i]), "seconds",
-				(int)((now - l.v[i].since_ms) / 1000), "pickable",
-				l.v[i].state == GCP_CALL_RINGING ? "yes" : "no");
+	gcp_ring_foreach(gcp_ring, group, glen, gcp_rpc_visit, &l);
+	if(group && l.n == 0) {
+		g.s = (char *)group;
+		g.len = (int)glen;
+		if(!gcp_store_is_group(&g)) {
+			free(l.v);
+			rpc->fault(ctx, 404, "%s is not a pickup group number", group);
+			return;
+		}
 	}
-	pkg_free(l.v);
+	qsort(l.v, l.n, sizeof(gcp_rpc_call_t), gcp_rpc_cmp);
+	now = gcp_now_ms();
+	for(i = 0; i < l.n; i++) {
+		state = gcp_rpc_state(&l.v[i], &pickable);
+		if(rpc->add(ctx, "{", &th) < 0
+				|| rpc->struct_add(th, "ssssdss", "group", l.v[i].group,
+						   "callee", l.v[i].callee, "caller", l.v[i].caller,
+						   "callid", l.v[i].callid, "seconds",
+						   (int)((now - l.v[i].since_ms) / 1000), "pickable",
+						   pickable ? "yes" : "no", "state", state)
+						   < 0) {
+			LM_ERR("gcp.calls: the reply holds %d of %d calls\n", i, l.n);
+			break;
+		}
+	}
+	free(l.v);
 }
 
 /* ---- gcp.reload ---- */
 
 static const char *gcp_rpc_reload_doc[] = {
-		"Re-read config_file; an invalid file is refused and the running "
-		"configuration kept.",
+		"Re-read config_file with the same rules as at start-up; an invalid "
+		"or missing file is refused and the running configuration kept. "
+		"Returns the file and the ranges and members now in force.",
 		0};
 
 static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
 {
 	char err[GCP_ERR_LEN];
+	size_t nranges, nmembers;
+	gcp_rpc_args_t a;
+	void *th;
 	int ret;
 
+	if(gcp_rpc_args(rpc, ctx, "gcp.reload", 0, 0, &a) < 0)
+		return;
 	gcp_store_writer_lock();
 	ret = gcp_store_reload(err, sizeof(err));
+	gcp_store_counts(&nranges, &nmembers);
 	gcp_store_writer_unlock();
 	if(ret < 0) {
+		LM_ERR("gcp.reload refused, the running configuration stays: %s\n",
+				err);
 		rpc->fault(ctx, 400, "%s", err);
 		return;
 	}
-	rpc->rpl_printf(ctx, "ok");
+	LM_NOTICE("gcp.reload: %zu ranges and %zu members from %s in force\n",
+			nranges, nmembers, gcp_store_path());
+	if(rpc->add(ctx, "{", &th) < 0
+			|| rpc->struct_add(th, "sdd", "file", gcp_store_path(), "ranges",
+					   (int)nranges, "members", (int)nmembers)
+					   < 0)
+		rpc->fault(ctx, 500, "reloaded, but the reply could not be built");
 }
 
 /* clang-format off */
 static rpc_export_t gcp_rpc_cmds[] = {
+	{"gcp.range.add", gcp_rpc_range_add, gcp_rpc_range_add_doc, 0},
+	{"gcp.range.update", gcp_rpc_range_update, gcp_rpc_range_update_doc, 0},
+	{"gcp.range.remove", gcp_rpc_range_remove, gcp_rpc_range_remove_doc, 0},
+	{"gcp.range.list", gcp_rpc_range_list, gcp_rpc_range_list_doc, RET_ARRAY},
+	{"gcp.member.set", gcp_rpc_member_set, gcp_rpc_member_set_doc, 0},
+	{"gcp.member.remove", gcp_rpc_member_remove, gcp_rpc_member_remove_doc, 0},
+	{"gcp.member.get", gcp_rpc_member_get, gcp_rpc_member_get_doc, 0},
+	{"gcp.member.list", gcp_rpc_member_list, gcp_rpc_member_list_doc,
+		RET_ARRAY},
+	{"gcp.personal.add", gcp_rpc_personal_add, gcp_rpc_personal_add_doc, 0},
+	{"gcp.personal.remove", gcp_rpc_personal_remove,
+		gcp_rpc_personal_remove_doc, 0},
 	{"gcp.calls", gcp_rpc_calls, gcp_rpc_calls_doc, RET_ARRAY},
 	{"gcp.reload", gcp_rpc_reload, gcp_rpc_reload_doc, 0},
 	{0, 0, 0, 0}

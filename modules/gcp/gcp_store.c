@@ -66,8 +66,8 @@ int gcp_store_init(const char *path)
 	lock_init(&_store->read_lock);
 	lock_init(&_store->write_lock);
 	_store->snap = gcp_store_snap_new(cfg);
-	LM_INFO("%zu pickup ranges and %zu members loaded from %s\n",
-			cfg->nranges, cfg->nmembers, path);
+	LM_INFO("%zu pickup ranges and %zu members loaded from %s\n", cfg->nranges,
+			cfg->nmembers, path);
 	gcp_cfg_free(cfg);
 	return _store->snap ? 0 : -1;
 }
@@ -179,7 +179,25 @@ int gcp_store_reload(char *err, size_t errlen)
 
 	if(gcp_cfg_load_file(_store->path, &cfg, &missing, err, errlen) < 0)
 		return -1;
+	/* at start-up a missing file means "no groups yet"; at run time it is
+	 * far more likely a mistake than a wish to drop every group */
+	if(missing) {
+		gcp_cfg_free(cfg);
+		snprintf(err, errlen,
+				"%s does not exist: nothing reloaded (to drop every group, "
+				"reload a file with an empty <gcp/>)",
+				_store->path);
+		return -1;
+	}
 	ret = gcp_store_commit(cfg, 0, err, errlen);
 	gcp_cfg_free(cfg);
 	return ret;
+}
+
+void gcp_store_counts(size_t *nranges, size_t *nmembers)
+{
+	lock_get(&_store->read_lock);
+	*nranges = gcp_snap_nranges(_store->snap);
+	*nmembers = gcp_snap_nmembers(_store->snap);
+	lock_release(&_store->read_lock);
 }

@@ -40,8 +40,12 @@ void gcp_store_writer_unlock(void);
  * -1 refused or failed (err says why; nothing changed). */
 int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen);
 
-/* re-read the file; -1 and err when it is invalid (nothing changed) */
+/* re-read the file; -1 and err when it is invalid or missing (nothing
+ * changed) */
 int gcp_store_reload(char *err, size_t errlen);
+
+/* the number of ranges and members in force */
+void gcp_store_counts(size_t *nranges, size_t *nmembers);
 
 const char *gcp_store_path(void);
 

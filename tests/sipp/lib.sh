@@ -5,7 +5,7 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SCEN=$ROOT/tests/sipp/scenarios
 OUT=${GCP_TEST_OUT:-$ROOT/tests/out}
-KPORT=5070
+KPORT=${GCP_TEST_KPORT:-5070}
 KADDR=127.0.0.1:$KPORT
 CTL=unix:$OUT/kamailio_ctl
 KLOG=$OUT/kamailio.log
@@ -72,7 +72,7 @@ reg() {
 
 unreg_all() {
 	local u
-	for u in 1001 1002 1003 1004 1005 1006 1007 1008; do
+	for u in 1001 1002 1003 1004 1005 1006 1007 1008 1010; do
 		kc ul.rm location "s:$u" >/dev/null 2>&1
 	done
 }
@@ -176,5 +176,5 @@ expect_no_calls() {
 }
 
 stat() {
-	kc stats.get_statistics "gcp:$1" | sed -n "s/.*gcp:$1 = //p"
+	kc stats.get_statistics gcp: | sed -n "s/^gcp:$1 = //p"
 }

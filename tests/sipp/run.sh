@@ -29,7 +29,7 @@ run_test() {
 		sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
 	fi
 	# nothing of this test may leak into the next one
-	pkill -f "sipp -sf $SCEN" 2>/dev/null
+	pkill -f -- "-message_file $T_DIR/" 2>/dev/null
 	unreg_all
 }
 

@@ -25,7 +25,7 @@ t_basic_pickup() {
 		expect "the caller's 200" "$(msg caller '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
 	else
 		uas callerua caller_ua_replaced.xml 5202
-		uac caller caller_replaced.xml 5201 1001 -key from 3001 -key tag callertag1 -key contact_port 5202
+		uac caller caller_replaced.xml 5201 1001 -key from 3001 -key tag callertag1 -key contact_port 5202 -recv_timeout 1500
 		sleep 0.5
 		uac picker picker_replaces.xml 5301 7001 -key from 2001 -key contact_port 5301
 		sw || return 1

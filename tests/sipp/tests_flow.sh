@@ -50,7 +50,7 @@ t_failed_pickup_released() {
 		pick p2 7001 2002 5311 5312
 	else
 		UAS_CALLS=2 uas c-ua caller_ua_reject_first.xml 5202
-		uac c caller_replaced.xml 5201 1001 -key from 3001 -key tag tagF -key contact_port 5202 -d 2500
+		uac c caller_replaced.xml 5201 1001 -key from 3001 -key tag tagF -key contact_port 5202 -recv_timeout 2500
 		sleep 0.5
 		uac p1 picker_replaces_refused.xml 5301 7001 -key from 2001 -key contact_port 5301
 		sleep 0.8
