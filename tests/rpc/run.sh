@@ -64,8 +64,10 @@ ks() {
 k_crash() {
 	local kids
 	kids=$(pgrep -P "$KPID")
-	kill -9 "$KPID" $kids 2>/dev/null
-	wait "$KPID" 2>/dev/null
+	{
+		kill -9 "$KPID" $kids
+		wait "$KPID"
+	} 2>/dev/null
 	KPID=
 }
 
@@ -83,7 +85,7 @@ jr() {
 is_fault() { grep -q '^error: ' <<<"$1"; }
 
 # kamcmd output on one line, tabs and newlines as single spaces
-flat() { tr '\n\t' '  ' | tr -s ' '; }
+flat() { tr '\n\t' '  ' | tr -s ' ' | sed 's/ $//'; }
 
 # a command that must succeed: ok <kc args...> (prints its reply)
 ok() {
@@ -118,7 +120,7 @@ cfg_text() {
 }
 
 gstat() { # gstat <name>: the value of gcp:<name>
-	kc stats.get_statistics "gcp:$1" | sed -n "s/.*gcp:$1 = //p"
+	kc stats.get_statistics gcp: | sed -n "s/^gcp:$1 = //p"
 }
 
 # the ring table is empty (all calls of a test ended)
@@ -191,7 +193,7 @@ base_config() {
     <personal>+15550100</personal>
     <personal>sip:mum@example.org</personal>
   </member>
-  <member user="1004" group="7001"/>
+  <member user="1007" group="7001"/>
   <member user="1005" group="7001"/>
 </gcp>
 EOF
@@ -325,7 +327,7 @@ call_in_group() { # <user> <group> <member port>
 	reg "$1" "$3"
 	uas "m$1" member_cancelled.xml "$3"
 	uac "c$1" caller_cancel.xml 5629 "$1" -key from 3001 -key tag "tg$1" \
-		-key contact_port 5629 -key supported "replaces, timer" -d 1200
+		-key contact_port 5629 -key supported "replaces, timer" -d 1200 -recv_timeout 1200
 	sleep 0.6
 	local calls
 	calls=$(kc gcp.calls "$2")
@@ -339,9 +341,9 @@ call_in_group() { # <user> <group> <member port>
 t_ringing_changes() {
 	base_config
 	ok gcp.range.add tmp 7500 7509 >/dev/null
-	ok gcp.member.set 1003 7501 >/dev/null
+	ok gcp.member.set 1008 7501 >/dev/null
 	reg 1001 5601
-	reg 1003 5603
+	reg 1008 5608
 	UAS_CALLS=2 uas m1 member_picked.xml 5601
 	uac c1 caller_picked.xml 5621 1001 -key from 3001 -key tag old7001 -key contact_port 5621 -d 300
 	sleep 0.6
@@ -366,40 +368,40 @@ t_ringing_changes() {
 	check "ringing_changes: no calls left" no_calls
 
 	# a range removed while a call rings in one of its groups
-	uas m3 member_cancelled.xml 5603
-	uac c3 caller_cancel.xml 5623 1003 -key from 3003 -key tag tmp7501 \
-		-key contact_port 5623 -key supported "replaces, timer" -d 3500
+	uas m8 member_cancelled.xml 5608
+	uac c3 caller_cancel.xml 5623 1008 -key from 3003 -key tag tmp7501 \
+		-key contact_port 5623 -key supported "replaces, timer" -d 3500 -recv_timeout 3500
 	sleep 0.6
 	check "ringing_changes: the call rings in group 7501" \
-		expect "gcp.calls" "$(kc gcp.calls 7501 | flat)" 'callee: 1003 .*pickable: yes'
+		expect "gcp.calls" "$(kc gcp.calls 7501 | flat)" 'callee: 1008 .*pickable: yes'
 	check "ringing_changes: a range with members cannot be removed" \
 		refused 400 'range "tmp" still has 1 member' gcp.range.remove tmp
-	ok gcp.member.set 1003 7003 >/dev/null
+	ok gcp.member.set 1008 7003 >/dev/null
 	check "ringing_changes: the range is removed once empty" \
 		expect "reply" "$(ok gcp.range.remove tmp)" 'removed: tmp'
 	check "ringing_changes: the call in the removed range shows why it cannot be picked" \
-		expect "gcp.calls" "$(kc gcp.calls 7501 | flat)" 'callee: 1003 .*pickable: no state: its group is in no range now'
+		expect "gcp.calls" "$(kc gcp.calls 7501 | flat)" 'callee: 1008 .*pickable: no state: its group is in no range now'
 	SCEN=$RPC_SCEN uac p3 picker_404.xml 5643 7501 -key from 2003 -key contact_port 5663
 	sleep 0.3
 	check "ringing_changes: dialling the removed group is an ordinary call (404)" sw
 	check "ringing_changes: no calls left" no_calls
-	check "ringing_changes: a new call to the member is in its new group" call_in_group 1003 7003 5603
+	check "ringing_changes: a new call to the member is in its new group" call_in_group 1008 7003 5608
 }
 
 # gcp.calls: oldest first, age, pickable or why not
 t_calls() {
 	base_config
-	ok gcp.member.set 1004 7002 >/dev/null
-	reg 1001 5601; reg 1002 5602; reg 1004 5604; reg 1005 5605
+	ok gcp.member.set 1007 7002 >/dev/null
+	reg 1001 5601; reg 1002 5602; reg 1007 5607; reg 1005 5605
 	uas m1 member_cancelled.xml 5601
-	uas m4 member_cancelled.xml 5604
+	uas m7 member_cancelled.xml 5607
 	uas m2 member_cancelled.xml 5602
 	uas m5 member_trying.xml 5605
-	uac cA caller_cancel.xml 5621 1001 -key from 3001 -key tag tagA -key contact_port 5621 -key supported "replaces, timer" -d 3500
+	uac cA caller_cancel.xml 5621 1001 -key from 3001 -key tag tagA -key contact_port 5621 -key supported "replaces, timer" -d 3500 -recv_timeout 3500
 	sleep 1.2
-	uac cB caller_cancel.xml 5622 1004 -key from 3002 -key tag tagB -key contact_port 5622 -key supported "replaces, timer" -d 2400
+	uac cB caller_cancel.xml 5622 1007 -key from 3002 -key tag tagB -key contact_port 5622 -key supported "replaces, timer" -d 2400 -recv_timeout 2400
 	sleep 0.2
-	uac cC caller_cancel.xml 5623 1002 -key from +15550100 -key tag tagC -key contact_port 5623 -key supported "replaces, timer" -d 2000
+	uac cC caller_cancel.xml 5623 1002 -key from +15550100 -key tag tagC -key contact_port 5623 -key supported "replaces, timer" -d 2000 -recv_timeout 2000
 	sleep 0.2
 	uac cD caller_cancel_trying.xml 5624 1005 -key from 3004 -key tag tagD -key contact_port 5624 -key supported "replaces, timer" -recv_timeout 1800
 	sleep 0.6
@@ -414,11 +416,11 @@ t_calls() {
 	check "calls: every field of a call" \
 		expect "gcp.calls" "$all" '\{ group: 7001 callee: 1001 caller: sip:3001@127.0.0.1 callid: [^ ]+ seconds: [0-9]+ pickable: yes state: pickable \}'
 	check "calls: oldest first" \
-		test "$(sed -n 's/^[[:space:]]*callee: //p' <<<"$calls" | tr '\n' ' ')" = "1001 1004 1002 1005 "
+		test "$(sed -n 's/^[[:space:]]*callee: //p' <<<"$calls" | tr '\n' ' ')" = "1001 1007 1002 1005 "
 	check "calls: the age of the oldest call" \
 		expect "gcp.calls" "$all" 'callee: 1001 [^}]*seconds: [23] '
 	check "calls: the age of a younger call" \
-		expect "gcp.calls" "$all" 'callee: 1004 [^}]*seconds: [01] '
+		expect "gcp.calls" "$all" 'callee: 1007 [^}]*seconds: [01] '
 	check "calls: a personal contact's call: not pickable, and why" \
 		expect "gcp.calls" "$all" 'callee: 1002 [^}]*pickable: no state: personal contact \}'
 	check "calls: a call not ringing yet: not pickable, and why" \
@@ -428,7 +430,7 @@ t_calls() {
 	check "calls: one group only (7001: three calls, oldest first)" \
 		test "$(sed -n 's/^[[:space:]]*callee: //p' <<<"$g7001" | tr '\n' ' ')" = "1001 1002 1005 "
 	check "calls: one group only (7002: one call)" \
-		expect "gcp.calls 7002" "$(flat <<<"$g7002")" '^\{ group: 7002 callee: 1004 [^}]*\}$'
+		expect "gcp.calls 7002" "$(flat <<<"$g7002")" '^\{ group: 7002 callee: 1007 [^}]*\}$'
 	check "calls: a group with no calls" test -z "$g7003"
 	check "calls: a number that is no group" refused 404 '7999 is not a pickup group number' gcp.calls 7999
 	check "calls: all callers hung up" sw
@@ -438,7 +440,7 @@ t_calls() {
 # statistics after a known sequence of calls and pickups
 t_statistics() {
 	base_config
-	reg 1001 5601; reg 1002 5602; reg 1004 5604
+	reg 1001 5601; reg 1002 5602; reg 1007 5607
 	kc ul.add location s:1009 sip:1009@127.0.0.1:5609 3600 1.0 s:0 0 0 255 >/dev/null
 	local n s0
 	declare -A b
@@ -447,10 +449,10 @@ t_statistics() {
 	done
 	# two calls ring, two pickups take them, the oldest first
 	uas m1 member_picked.xml 5601
-	uas m4 member_picked.xml 5604
+	uas m7 member_picked.xml 5607
 	uac c1 caller_picked.xml 5621 1001 -key from 3001 -key tag st1 -key contact_port 5621 -d 300
 	sleep 0.4
-	uac c2 caller_picked.xml 5622 1004 -key from 3002 -key tag st2 -key contact_port 5622 -d 300
+	uac c2 caller_picked.xml 5622 1007 -key from 3002 -key tag st2 -key contact_port 5622 -d 300
 	sleep 0.6
 	check "statistics: gcp:ringing is 2 while two calls ring" test "$(gstat ringing)" = 2
 	uas p1-phone picker_phone.xml 5661
@@ -482,14 +484,14 @@ t_statistics() {
 	# nothing meanwhile
 	uas m2 member_cancelled.xml 5602
 	uac c4 caller_cancel.xml 5624 1002 -key from +15550100 -key tag st4 \
-		-key contact_port 5624 -key supported "replaces, timer" -d 2000
+		-key contact_port 5624 -key supported "replaces, timer" -d 2000 -recv_timeout 2000
 	sleep 0.6
 	check "statistics: gcp:ringing counts a call that cannot be picked" test "$(gstat ringing)" = 1
 	uac e2 picker_480.xml 5647 7001 -key from 2003 -key contact_port 5667
 	# a call to someone in no group is not tracked
 	uas m9 member_cancelled.xml 5609
 	uac c5 caller_cancel.xml 5625 1009 -key from 3005 -key tag st5 \
-		-key contact_port 5625 -key supported "replaces, timer" -d 800
+		-key contact_port 5625 -key supported "replaces, timer" -d 800 -recv_timeout 800
 	check "statistics: the personal call, a call to a non-member, a pickup" sw
 	check "statistics: no calls left" no_calls
 	kc ul.rm location s:1009 >/dev/null
@@ -588,20 +590,24 @@ crash_round() { # <acks to wait for before the kill>
 	base_config
 	: >"$acks"
 	(
-		local op out
+		local op out rc
 		for i in $(seq 1 500); do
 			read -r -a op <<<"${CRASH_OPS[$i]}"
 			if [ "${op[0]}" = set ]; then
-				out=$(kc gcp.member.set "${op[1]}" "${op[2]}" 2>&1) || break
+				out=$(kc gcp.member.set "${op[1]}" "${op[2]}" 2>&1)
 			else
-				out=$(kc gcp.member.remove "${op[1]}" 2>&1) || break
+				out=$(kc gcp.member.remove "${op[1]}" 2>&1)
 			fi
-			if is_fault "$out"; then
+			rc=$?
+			if [ $rc -eq 0 ] && is_fault "$out"; then
 				echo "refused: ${CRASH_OPS[$i]}: $out" >"$acks.refused"
 				break
 			fi
 			# only a complete reply acknowledges the change
-			grep -qE '^[[:space:]]+(user|removed): ' <<<"$out" || break
+			if [ $rc -ne 0 ] || ! grep -qE '^[[:space:]]+(user|removed): ' <<<"$out"; then
+				echo "change $i not acknowledged (exit $rc): $out" >"$acks.stop"
+				break
+			fi
 			echo "$i" >>"$acks"
 		done
 	) &
@@ -616,6 +622,7 @@ crash_round() { # <acks to wait for before the kill>
 	local k
 	k=$(wc -l <"$acks")
 	echo "killed after $k acknowledged changes"
+	cat "$acks.stop" 2>/dev/null
 	check "crash@$at: killed in the middle of the burst" test "$k" -lt 500 -a ! -e "$acks.refused"
 	check "crash@$at: the file parses" xmllint --noout "$GCP_XML"
 	local got s0 s1

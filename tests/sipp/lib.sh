@@ -13,7 +13,8 @@ KPID=
 
 mkdir -p "$OUT"
 
-# start Kamailio: k_start <mode: inject|replaces> [extra -A defines...]
+# start Kamailio: k_start <mode: inject|replaces|auth> [extra -A defines...]
+# (auth: inject mode with WITH_AUTH)
 k_start() {
 	local mode=$1
 	shift
@@ -24,6 +25,7 @@ k_start() {
 		-A "VOICEMAIL_HOST=\"127.0.0.1:5099\""
 		-A "FR_INV_TIMER=15000")
 	[ "$mode" = replaces ] && defs+=(-A GCP_REPLACES)
+	[ "$mode" = auth ] && defs+=(-A WITH_AUTH)
 	k_stop
 	: >"$KLOG"
 	(cd "$ROOT" && exec kamailio -f cfg/kamailio.cfg -DD -E -m 128 -M 8 \

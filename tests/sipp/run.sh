@@ -11,7 +11,7 @@ for f in tests_*.sh; do . "./$f"; done
 passed=0
 failed=0
 failed_names=()
-modes=${GCP_MODES:-"inject replaces"}
+modes=${GCP_MODES:-"inject replaces auth"}
 
 run_test() {
 	local mode=$1 name=$2
@@ -41,8 +41,11 @@ for mode in $modes; do
 		continue
 	fi
 	for name in ${GCP_TESTS:-$ALL_TESTS}; do
-		# a test may be for one mode only: t_<name>_modes lists them
-		if declare -F "modes_$name" >/dev/null && ! "modes_$name" | grep -qw "$mode"; then
+		# a test runs in inject and replaces mode, or in the modes that
+		# modes_<name> lists ("auth": inject mode with WITH_AUTH)
+		if declare -F "modes_$name" >/dev/null; then
+			"modes_$name" | grep -qw "$mode" || continue
+		elif [ "$mode" = auth ]; then
 			continue
 		fi
 		run_test "$mode" "$name"

@@ -30,7 +30,10 @@ t_picked_no_voicemail() {
 		fail "the picked call $cid went to voicemail"
 		return 1
 	fi
-	expect "the log" "$(grep -F "$cid" "$KLOG")" 'picked up by sip:2001@' || return 1
+	# event_route[gcp:picked] ran exactly once for it
+	local n
+	n=$(grep -F "$cid" "$KLOG" | grep -c 'picked up by sip:2001@')
+	[ "$n" -eq 1 ] || fail "event_route[gcp:picked] ran $n times for $cid" || return 1
 	expect_no_calls
 }
 
@@ -107,3 +110,20 @@ t_register() {
 	expect "REGISTER of 7001" "$(msg r2 '^SIP/2.0')" '^SIP/2.0 403 Pickup Group Number' || return 1
 	expect "REGISTER of *801" "$(msg r3 '^SIP/2.0')" '^SIP/2.0 403 Pickup Group Number' || return 1
 }
+
+# the sample cfg with WITH_AUTH: local users must authenticate, and a
+# pickup INVITE without credentials picks nothing up
+modes_with_auth() { echo auth; }
+t_with_auth() {
+	reg 1001 5101
+	uas m member_cancelled.xml 5101
+	uac c caller_cancel_ext.xml 5201 1001 -key from 3001 -key tag tagW \
+		-key contact_port 5201 -key supported "replaces, timer" -recv_timeout 1500 -key fromhost outside.example
+	uac r register.xml 5401 1001
+	sleep 0.5
+	uac p picker_407.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	expect "REGISTER without credentials" "$(msg r '^SIP/2.0')" '^SIP/2.0 401' || return 1
+	expect "pickup without credentials" "$(msg p '^SIP/2.0 [1-6]')" '^SIP/2.0 (401|407)' || return 1
+}
+ALL_TESTS="$ALL_TESTS with_auth"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make run` as a user starts it: Kamailio comes up on 127.0.0.1:5060 with
+# the sample cfg, a phone registers, kamcmd answers on its default socket.
+# Ends with "smoke: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+out=tests/out/smoke
+rm -rf "$out"
+mkdir -p "$out"
+bash scripts/run.sh >"$out/kamailio.log" 2>&1 &
+pid=$!
+ok=0
+for i in $(seq 1 100); do
+	kamcmd core.version >/dev/null 2>&1 && { ok=1; break; }
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.1
+done
+passed=0 failed=0
+check() { # <name> <command...>
+	local name=$1
+	shift
+	if "$@" >>"$out/checks.log" 2>&1; then
+		echo "PASS smoke $name"; passed=$((passed + 1))
+	else
+		echo "FAIL smoke $name"; failed=$((failed + 1)); tail -n 20 "$out/kamailio.log"
+	fi
+}
+check "kamailio started, kamcmd answers" test $ok -eq 1
+check "a phone registers on 5060" sipp -sf tests/sipp/scenarios/register.xml -i 127.0.0.1 -p 5499 \
+	-m 1 -s 1001 -nostdin -timeout 10s -timeout_error -trace_msg -message_file "$out/reg.msg" 127.0.0.1:5060
+check "the phone is in the location table" sh -c 'kamcmd ul.dump | grep -q "Address: sip:1001@127.0.0.1:5499"'
+check "the registration got 200" grep -q '^SIP/2.0 200' "$out/reg.msg"
+check "gcp answers on RPC" kamcmd gcp.calls
+kill $pid 2>/dev/null
+wait $pid 2>/dev/null
+echo "smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
