@@ -31,10 +31,10 @@
 #define GCP_ERR_LEN 512
 
 /* limits: anything longer is refused with an error naming the limit */
-#define GCP_MAX_NAME 64	   /* range name and pool */
-#define GCP_MAX_NUMBER 32  /* a number, prefix included */
-#define GCP_MAX_USER 64	   /* member user part */
-#define GCP_MAX_CONTACT 256 /* a personal contact */
+#define GCP_MAX_NAME 64		 /* range name and pool */
+#define GCP_MAX_NUMBER 32	 /* a number, prefix included */
+#define GCP_MAX_USER 64		 /* member user part */
+#define GCP_MAX_CONTACT 256	 /* a personal contact */
 #define GCP_MAX_PERSONAL 200 /* personal contacts per member */
 #define GCP_MAX_FILE_SIZE (16 * 1024 * 1024)
 
@@ -84,8 +84,8 @@ char *gcp_cfg_to_xml(const gcp_cfg_t *cfg, size_t *len);
 
 /* Atomic save: temporary file in the same folder, fsync, rename over path,
  * fsync the folder. A crash at any moment leaves the old or the new file. */
-int gcp_cfg_save_file(const gcp_cfg_t *cfg, const char *path, char *err,
-		size_t errlen);
+int gcp_cfg_save_file(
+		const gcp_cfg_t *cfg, const char *path, char *err, size_t errlen);
 
 /* Changes. 0 done, -1 refused (err says why; cfg unchanged). */
 int gcp_cfg_range_add(gcp_cfg_t *cfg, const char *name, const char *first,
@@ -98,8 +98,8 @@ int gcp_cfg_member_set(gcp_cfg_t *cfg, const char *user, const char *group,
 		char *err, size_t errlen);
 int gcp_cfg_member_remove(
 		gcp_cfg_t *cfg, const char *user, char *err, size_t errlen);
-int gcp_cfg_personal_add(gcp_cfg_t *cfg, const char *user,
-		const char *contact, char *err, size_t errlen);
+int gcp_cfg_personal_add(gcp_cfg_t *cfg, const char *user, const char *contact,
+		char *err, size_t errlen);
 int gcp_cfg_personal_remove(gcp_cfg_t *cfg, const char *user,
 		const char *contact, char *err, size_t errlen);
 

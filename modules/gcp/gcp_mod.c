@@ -35,10 +35,10 @@
 
 MODULE_VERSION
 
-#define GCP_DEFAULT_INJECT_HEADERS                        \
-	"Call-Info: <sip:pickup.invalid>;answer-after=0\r\n"  \
-	"Alert-Info: <http://pickup.invalid/autoanswer>;"     \
-	"info=alert-autoanswer;delay=0\r\n"                   \
+#define GCP_DEFAULT_INJECT_HEADERS                       \
+	"Call-Info: <sip:pickup.invalid>;answer-after=0\r\n" \
+	"Alert-Info: <http://pickup.invalid/autoanswer>;"    \
+	"info=alert-autoanswer;delay=0\r\n"                  \
 	"Answer-Mode: Auto\r\n"
 
 struct tm_binds gcp_tmb;
@@ -346,8 +346,8 @@ static void gcp_timer(unsigned int ticks, void *param)
 static int child_init(int rank)
 {
 	if(rank == PROC_MAIN) {
-		if(fork_basic_utimer(PROC_TIMER, "GCP TIMER", 1, gcp_timer, NULL,
-				   50000 /* us */)
+		if(fork_basic_utimer(
+				   PROC_TIMER, "GCP TIMER", 1, gcp_timer, NULL, 50000 /* us */)
 				< 0) {
 			LM_ERR("cannot start the gcp timer process\n");
 			return -1;

@@ -31,7 +31,7 @@
 #define GCP_NP_DELIVERY 5	 /* a pickup is being delivered */
 
 /* gcp_call_t.flags */
-#define GCP_CF_REPLACES 1		/* the caller lists "replaces" */
+#define GCP_CF_REPLACES 1	  /* the caller lists "replaces" */
 #define GCP_CF_VIA_REPLACES 2 /* claimed by a Replaces pickup */
 
 extern struct tm_binds gcp_tmb;

@@ -47,7 +47,7 @@ typedef struct gcp_pickup_ctx
 	int delivery; /* atomic: GCP_DELIVERY_* (inject) */
 	int resolved; /* atomic: the pickup's outcome was counted */
 	int mode;
-	int branch; /* the injected branch, -1 before */
+	int branch;		  /* the injected branch, -1 before */
 	gcp_call_t *call; /* the claim's reference */
 	uint64_t created_ms;
 	struct socket_info *sock;
@@ -193,8 +193,8 @@ static int gcp_msg_audio_only(struct sip_msg *msg, int sdp_mode)
 		PKG_MEM_ERROR;
 		return -1;
 	}
-	outlen = gcp_sdp_audio_only(body.s, body.len, sdp_mode, out,
-			body.len + 1, &changed);
+	outlen = gcp_sdp_audio_only(
+			body.s, body.len, sdp_mode, out, body.len + 1, &changed);
 	if(outlen < 0 || !changed) {
 		/* not SDP (or unknown shape): leave the body alone */
 		pkg_free(out);
@@ -274,8 +274,8 @@ static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 	/* tags as the caller's UA sees its own early dialog: its local tag
 	 * (our From tag) is the to-tag, the callee's tag the from-tag */
 	memcpy(hdr, "Replaces: ", 10);
-	n = gcp_replaces_value(cid, cidlen, ft, ftlen, tt, ttlen, 1, hdr + 10,
-			sizeof(hdr) - 12);
+	n = gcp_replaces_value(
+			cid, cidlen, ft, ftlen, tt, ttlen, 1, hdr + 10, sizeof(hdr) - 12);
 	if(n < 0) {
 		LM_ERR("call %.*s: cannot build the Replaces header\n", (int)cidlen,
 				cid);
@@ -318,8 +318,8 @@ static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
 			/* building a branch: ours only while we append it */
 			if(_gcp_injecting != ctx || ps->req == NULL)
 				return;
-			if(gcp_msg_add_headers(ps->req, gcp_inject_headers.s,
-					   gcp_inject_headers.len)
+			if(gcp_msg_add_headers(
+					   ps->req, gcp_inject_headers.s, gcp_inject_headers.len)
 							< 0
 					|| gcp_msg_audio_only(ps->req, GCP_SDP_DISABLE) < 0)
 				LM_ERR("call %.*s: the picker's branch goes without "
@@ -364,8 +364,7 @@ static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
 	orig_branch = gcp_tmb.t_gett_branch();
 	if(gcp_tmb.t_lookup_ident(&t, call->tindex, call->tlabel) < 0
 			|| t == NULL) {
-		LM_INFO("call %.*s: its transaction is gone\n",
-				call->len[GCP_F_CALLID],
+		LM_INFO("call %.*s: its transaction is gone\n", call->len[GCP_F_CALLID],
 				gcp_call_field(call, GCP_F_CALLID, NULL));
 		gcp_ctx_resolve(ctx, 0);
 		gcp_tmb.t_sett(orig_t, orig_branch);
@@ -441,8 +440,8 @@ static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
  * (NAT), or a connection-oriented transport (reuse the phone's connection).
  * The same host on another UDP port is a phone that sends from one port
  * and listens on its Contact port: the Contact is used. */
-static int gcp_picker_dst(struct sip_msg *msg, str *contact, str *dst,
-		char *buf, size_t size)
+static int gcp_picker_dst(
+		struct sip_msg *msg, str *contact, str *dst, char *buf, size_t size)
 {
 	struct sip_uri cu;
 	char *ip;
@@ -480,8 +479,8 @@ static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 	char reason[128];
 	int len;
 
-	if(gcp_tmb.register_tmcb(msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb, ctx,
-			   gcp_ctx_release)
+	if(gcp_tmb.register_tmcb(
+			   msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb, ctx, gcp_ctx_release)
 			< 0) {
 		LM_ERR("cannot register tm callbacks for the pickup\n");
 		return -1;

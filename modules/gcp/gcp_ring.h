@@ -47,9 +47,9 @@
 /* return codes */
 #define GCP_RING_OK 0
 #define GCP_RING_E_NOMEM -1
-#define GCP_RING_E_FULL -2	/* max_calls reached */
+#define GCP_RING_E_FULL -2	   /* max_calls reached */
 #define GCP_RING_E_TOO_LONG -3 /* a string over its limit */
-#define GCP_RING_E_INVAL -4	/* missing group, callid, ... */
+#define GCP_RING_E_INVAL -4	   /* missing group, callid, ... */
 
 /* call states */
 enum gcp_call_state
@@ -66,12 +66,12 @@ enum gcp_call_state
 enum gcp_call_field
 {
 	GCP_F_GROUP = 0,
-	GCP_F_CALLEE,	  /* member user */
-	GCP_F_CALLER,	  /* From URI */
-	GCP_F_CALLID,	  /* Call-ID */
-	GCP_F_FROM_TAG,	  /* the caller's From tag */
-	GCP_F_CONTACT,	  /* the caller's Contact URI (may be empty) */
-	GCP_F_TO_TAG,	  /* the callee's To tag, set by gcp_ring_ringing() */
+	GCP_F_CALLEE,	/* member user */
+	GCP_F_CALLER,	/* From URI */
+	GCP_F_CALLID,	/* Call-ID */
+	GCP_F_FROM_TAG, /* the caller's From tag */
+	GCP_F_CONTACT,	/* the caller's Contact URI (may be empty) */
+	GCP_F_TO_TAG,	/* the callee's To tag, set by gcp_ring_ringing() */
 	GCP_F_COUNT
 };
 
@@ -96,8 +96,8 @@ typedef struct gcp_call
 	struct gcp_call *tid_next;
 	struct gcp_group *grp;
 	int refcnt;
-	unsigned char state;	 /* enum gcp_call_state */
-	unsigned char linked;	 /* in the group lists */
+	unsigned char state;   /* enum gcp_call_state */
+	unsigned char linked;  /* in the group lists */
 	unsigned char indexed; /* in the transaction index */
 	unsigned char was_claimed;
 	int not_pickable; /* reason code given by the tracker; 0 = pickable */
@@ -185,7 +185,8 @@ int gcp_ring_state(gcp_ring_t *ring, gcp_call_t *call);
 
 /* Forget the calls tracked more than max_age_ms before now_ms; returns
  * how many. */
-unsigned gcp_ring_expire(gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms);
+unsigned gcp_ring_expire(
+		gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms);
 
 /* Visit the linked calls of one group (group != NULL) or of all groups,
  * each group's calls oldest (tracked) first. Runs under the group's lock:
@@ -196,7 +197,7 @@ void gcp_ring_foreach(gcp_ring_t *ring, const char *group, size_t len,
 		gcp_ring_visit_f visit, void *arg);
 
 /* counters (approximate while others change the table) */
-unsigned gcp_ring_count(gcp_ring_t *ring);	 /* linked calls */
+unsigned gcp_ring_count(gcp_ring_t *ring);	  /* linked calls */
 unsigned gcp_ring_pickable(gcp_ring_t *ring); /* pickable now */
 /* bytes allocated for one call with these strings */
 size_t gcp_ring_call_size(const gcp_call_info_t *info);

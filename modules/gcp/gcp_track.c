@@ -28,7 +28,8 @@
 #include "gcp_store.h"
 #include "gcp_track.h"
 
-#define GCP_REASON_HDR "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+#define GCP_REASON_HDR \
+	"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
 
 /* 1 when a Supported or Require header lists the option tag "replaces" */
 static int gcp_lists_replaces(struct sip_msg *msg)
@@ -43,12 +44,13 @@ static int gcp_lists_replaces(struct sip_msg *msg)
 		p = hf->body.s;
 		end = hf->body.s + hf->body.len;
 		while(p < end) {
-			while(p < end && (*p == ' ' || *p == '\t' || *p == ','
-									 || *p == '\r' || *p == '\n'))
+			while(p < end
+					&& (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r'
+							|| *p == '\n'))
 				p++;
 			tok = p;
-			while(p < end && *p != ',' && *p != ' ' && *p != '\t'
-					&& *p != '\r' && *p != '\n')
+			while(p < end && *p != ',' && *p != ' ' && *p != '\t' && *p != '\r'
+					&& *p != '\n')
 				p++;
 			len = p - tok;
 			if(len == 8 && strncasecmp(tok, "replaces", 8) == 0)
@@ -249,7 +251,8 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 			LM_WARN("call %.*s not tracked: a Call-ID, tag or URI is over "
 					"the module's size limits; the call goes on but "
 					"cannot be picked up\n",
-					info.len[GCP_F_CALLID] > 64 ? 64 : (int)info.len[GCP_F_CALLID],
+					info.len[GCP_F_CALLID] > 64 ? 64
+												: (int)info.len[GCP_F_CALLID],
 					info.s[GCP_F_CALLID]);
 			return -1;
 		case GCP_RING_E_INVAL:
@@ -273,8 +276,9 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	_gcp_last_msg_id = msg->id;
 	_gcp_last_ret = info.not_pickable ? -3 : 1;
 	LM_DBG("call %.*s to %.*s tracked in group %.*s%s\n",
-			(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID], callee.len, callee.s,
-			grp.len, grp.s, info.not_pickable ? " (not pickable)" : "");
+			(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID], callee.len,
+			callee.s, grp.len, grp.s,
+			info.not_pickable ? " (not pickable)" : "");
 	return _gcp_last_ret;
 }
 

@@ -21,14 +21,16 @@ static void *unit_alloc(size_t size)
 {
 	void *p = malloc(size);
 	if(p && unit_locks_current)
-		__atomic_add_fetch(&unit_locks_current->live_allocs, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(
+				&unit_locks_current->live_allocs, 1, __ATOMIC_SEQ_CST);
 	return p;
 }
 
 static void unit_release(void *p)
 {
 	if(p && unit_locks_current)
-		__atomic_sub_fetch(&unit_locks_current->live_allocs, 1, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(
+				&unit_locks_current->live_allocs, 1, __ATOMIC_SEQ_CST);
 	free(p);
 }
 
