@@ -57,6 +57,8 @@ str gcp_inject_reply_reason = str_init("Pickup in progress");
 static str gcp_inject_headers_param = str_init(GCP_DEFAULT_INJECT_HEADERS);
 str gcp_inject_headers = STR_NULL;
 int gcp_inject_ack_timeout = 1000;
+int gcp_auto_timeout = 2000;
+int gcp_picked_cancel_delay = 1000;
 static str gcp_event_callback = STR_NULL;
 
 static gen_lock_set_t *gcp_locks = NULL;
@@ -111,6 +113,8 @@ static param_export_t params[] = {
 	{"inject_reply_reason", PARAM_STR, &gcp_inject_reply_reason},
 	{"inject_headers", PARAM_STR, &gcp_inject_headers_param},
 	{"inject_ack_timeout", PARAM_INT, &gcp_inject_ack_timeout},
+	{"auto_timeout", PARAM_INT, &gcp_auto_timeout},
+	{"picked_cancel_delay", PARAM_INT, &gcp_picked_cancel_delay},
 	{"event_callback", PARAM_STR, &gcp_event_callback},
 	{0, 0, 0}
 };
@@ -257,12 +261,15 @@ static int mod_init(void)
 	} else if(strcasecmp(gcp_mode_str, "replaces") == 0) {
 		gcp_mode = GCP_MODE_REPLACES;
 	} else if(strcasecmp(gcp_mode_str, "auto") == 0) {
-		LM_ERR("mode \"auto\" is not available in this version: use "
-			   "\"inject\" or \"replaces\"\n");
-		return -1;
+		gcp_mode = GCP_MODE_AUTO;
 	} else {
-		LM_ERR("mode \"%s\" is unknown: use \"inject\" or \"replaces\"\n",
+		LM_ERR("mode \"%s\" is unknown: use \"inject\", \"replaces\" or "
+			   "\"auto\"\n",
 				gcp_mode_str);
+		return -1;
+	}
+	if(gcp_auto_timeout < 100) {
+		LM_ERR("auto_timeout must be at least 100 (ms)\n");
 		return -1;
 	}
 	if(gcp_max_ring_time <= 0) {

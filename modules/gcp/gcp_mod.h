@@ -43,6 +43,8 @@ extern int gcp_inject_reply_code;
 extern str gcp_inject_reply_reason;
 extern str gcp_inject_headers;
 extern int gcp_inject_ack_timeout;
+extern int gcp_auto_timeout;
+extern int gcp_picked_cancel_delay;
 
 extern stat_var *gcp_st_tracked;
 extern stat_var *gcp_st_picked;

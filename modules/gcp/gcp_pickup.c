@@ -37,21 +37,35 @@
 #include "gcp_sip.h"
 #include "gcp_store.h"
 #include "gcp_track.h"
+#include "../../modules/tm/t_cancel.h"
 
-#define GCP_DELIVERY_PENDING 0
-#define GCP_DELIVERY_STARTED 1
+/* What happens next to a pickup; changed with compare-and-swap, so that
+ * callbacks and the timer act on it exactly once. */
+enum gcp_phase
+{
+	GCP_PH_NONE = 0,		/* nothing scheduled */
+	GCP_PH_ACK_WAIT,		/* inject: wait for the picker's ACK (or due) */
+	GCP_PH_DELIVERED,		/* inject: delivery done or given up */
+	GCP_PH_REPLACES_WAIT,	/* auto: Replaces INVITE out; at due cancel it */
+	GCP_PH_REPLACES_CANCEL, /* auto: cancelled; at due reply to the picker */
+	GCP_PH_PICKED_CHECK,	/* answered via Replaces: at due, cancel the
+							* original if the caller's UA did not */
+	GCP_PH_DONE
+};
 
 typedef struct gcp_pickup_ctx
 {
 	int refcnt;	  /* atomic */
-	int delivery; /* atomic: GCP_DELIVERY_* (inject) */
+	int phase;	  /* atomic: enum gcp_phase */
 	int resolved; /* atomic: the pickup's outcome was counted */
 	int mode;
 	int branch;		  /* the injected branch, -1 before */
+	int queued;		  /* in the timer list (under its lock) */
 	gcp_call_t *call; /* the claim's reference */
-	uint64_t created_ms;
+	uint64_t due_ms;
+	unsigned ptindex, ptlabel; /* the picker's INVITE transaction */
 	struct socket_info *sock;
-	struct gcp_pickup_ctx *next; /* the pending list (inject) */
+	struct gcp_pickup_ctx *next; /* the timer list */
 	str picker;					 /* picker's From URI */
 	str uri;					 /* picker's Contact */
 	str dst;					 /* where to send it (NAT), may be empty */
@@ -68,6 +82,12 @@ static gcp_pending_t *_gcp_pending = NULL;
 
 /* per process: the pickup whose branch t_append_branches() is building */
 static gcp_pickup_ctx_t *_gcp_injecting = NULL;
+
+static int gcp_phase_cas(gcp_pickup_ctx_t *ctx, int from, int to)
+{
+	return __atomic_compare_exchange_n(
+			&ctx->phase, &from, to, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
 
 int gcp_pickup_init(void)
 {
@@ -88,25 +108,26 @@ static void gcp_ctx_ref(gcp_pickup_ctx_t *ctx)
 
 /* Count the pickup's outcome once: picked, or failed and the call given
  * back for another pickup. */
-static void gcp_ctx_resolve(gcp_pickup_ctx_t *ctx, int picked)
+static int gcp_ctx_resolve(gcp_pickup_ctx_t *ctx, int picked)
 {
 	int expected = 0;
 
 	if(!__atomic_compare_exchange_n(&ctx->resolved, &expected, 1, 0,
 			   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		return;
+		return 0;
 	if(picked) {
 		if(gcp_ring_mark_picked(gcp_ring, ctx->call) == 1) {
 			update_stat(gcp_st_picked, 1);
 			gcp_run_picked_event(ctx->call, &ctx->picker);
 		}
-		return;
+		return 1;
 	}
 	update_stat(gcp_st_pickup_failed, 1);
 	if(gcp_ring_release(gcp_ring, ctx->call) == 1)
 		LM_INFO("pickup of call %.*s failed: it can be picked up again\n",
 				ctx->call->len[GCP_F_CALLID],
 				gcp_call_field(ctx->call, GCP_F_CALLID, NULL));
+	return 1;
 }
 
 static void gcp_ctx_unref(gcp_pickup_ctx_t *ctx)
@@ -141,7 +162,6 @@ static gcp_pickup_ctx_t *gcp_ctx_new(
 	ctx->mode = mode;
 	ctx->branch = -1;
 	ctx->call = call;
-	ctx->created_ms = gcp_now_ms();
 	p = ctx->buf;
 #define GCP_CTX_STR(field, src)          \
 	do {                                 \
@@ -240,16 +260,76 @@ static int gcp_msg_add_headers(struct sip_msg *msg, const char *hdrs, int len)
 	return 0;
 }
 
+/* ---- the timer list ---- */
+
+/* Set the next phase and when the timer acts on it. */
+static void gcp_schedule(gcp_pickup_ctx_t *ctx, int delay_ms)
+{
+	lock_get(&_gcp_pending->lock);
+	ctx->due_ms = gcp_now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	if(!ctx->queued) {
+		ctx->queued = 1;
+		gcp_ctx_ref(ctx);
+		ctx->next = _gcp_pending->head;
+		_gcp_pending->head = ctx;
+	}
+	lock_release(&_gcp_pending->lock);
+}
+
+/* ---- inject delivery (and auto's fallback to it) ---- */
+
+static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx);
+
+/* the picker's phone acknowledged the final reply: its attempt is over */
+static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
+
+	if(gcp_phase_cas(ctx, GCP_PH_ACK_WAIT, GCP_PH_DELIVERED))
+		gcp_inject_deliver(ctx);
+}
+
+/* auto: the Replaces INVITE did not work; deliver by inject once the
+ * picker acknowledges the final reply it gets */
+static void gcp_auto_fallback(gcp_pickup_ctx_t *ctx, int from_phase)
+{
+	if(!gcp_phase_cas(ctx, from_phase, GCP_PH_ACK_WAIT))
+		return;
+	LM_INFO("call %.*s: the caller's UA did not take the Replaces INVITE: "
+			"ringing the picker %.*s instead\n",
+			ctx->call->len[GCP_F_CALLID],
+			gcp_call_field(ctx->call, GCP_F_CALLID, NULL), ctx->picker.len,
+			ctx->picker.s);
+	gcp_schedule(ctx, gcp_inject_ack_timeout);
+}
+
 /* ---- replaces ---- */
 
 static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
 	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
 
-	if(type == TMCB_RESPONSE_IN && ps->code >= 200 && ps->code < 300)
-		gcp_ctx_resolve(ctx, 1);
-	else if(type == TMCB_ON_FAILURE)
-		gcp_ctx_resolve(ctx, 0);
+	if(type == TMCB_RESPONSE_IN && ps->code >= 200 && ps->code < 300) {
+		if(ctx->mode == GCP_MODE_AUTO
+				&& !gcp_phase_cas(
+						ctx, GCP_PH_REPLACES_WAIT, GCP_PH_PICKED_CHECK)
+				&& !gcp_phase_cas(
+						ctx, GCP_PH_REPLACES_CANCEL, GCP_PH_PICKED_CHECK))
+			return; /* too late: already falling back to inject */
+		if(ctx->mode == GCP_MODE_REPLACES)
+			gcp_phase_cas(ctx, GCP_PH_NONE, GCP_PH_PICKED_CHECK);
+		/* a UA that answers the Replaces INVITE as a second call leaves
+		 * its first one ringing: check it goes */
+		if(gcp_ctx_resolve(ctx, 1))
+			gcp_schedule(ctx, gcp_picked_cancel_delay);
+	} else if(type == TMCB_ON_FAILURE) {
+		if(ctx->mode == GCP_MODE_AUTO) {
+			gcp_auto_fallback(ctx, GCP_PH_REPLACES_WAIT);
+			gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL);
+		} else {
+			gcp_ctx_resolve(ctx, 0);
+		}
+	}
 }
 
 static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
@@ -301,6 +381,19 @@ static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 		gcp_ctx_unref(ctx);
 		return -1;
 	}
+	if(ctx->mode == GCP_MODE_AUTO) {
+		/* for the fallback: the picker's ACK of the final reply */
+		gcp_ctx_ref(ctx);
+		if(gcp_tmb.register_tmcb(msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb,
+				   ctx, gcp_ctx_release)
+				< 0) {
+			LM_ERR("cannot register tm callbacks for the pickup\n");
+			gcp_ctx_unref(ctx);
+			return -1;
+		}
+		ctx->phase = GCP_PH_REPLACES_WAIT;
+		gcp_schedule(ctx, gcp_auto_timeout);
+	}
 	call->flags |= GCP_CF_VIA_REPLACES;
 	return 1;
 }
@@ -346,13 +439,10 @@ static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
 static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
 {
 	struct cell *orig_t, *t = NULL;
-	int orig_branch, expected = GCP_DELIVERY_PENDING, ret;
+	int orig_branch, ret;
 	gcp_call_t *call = ctx->call;
 	str empty = STR_NULL;
 
-	if(!__atomic_compare_exchange_n(&ctx->delivery, &expected,
-			   GCP_DELIVERY_STARTED, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		return;
 	if(gcp_ring_state(gcp_ring, call) != GCP_CALL_CLAIMED) {
 		LM_INFO("call %.*s ended before the pickup reached it\n",
 				call->len[GCP_F_CALLID],
@@ -420,21 +510,6 @@ done:
 	gcp_tmb.t_sett(orig_t, orig_branch);
 }
 
-static void gcp_pending_add(gcp_pickup_ctx_t *ctx)
-{
-	gcp_ctx_ref(ctx);
-	lock_get(&_gcp_pending->lock);
-	ctx->next = _gcp_pending->head;
-	_gcp_pending->head = ctx;
-	lock_release(&_gcp_pending->lock);
-}
-
-/* the picker's phone acknowledged our final reply: its attempt is over */
-static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
-{
-	gcp_inject_deliver((gcp_pickup_ctx_t *)(*ps->param));
-}
-
 /* Where to send the picker's branch: the source address of its INVITE
  * when the Contact is not reachable as it is: another host than the source
  * (NAT), or a connection-oriented transport (reuse the phone's connection).
@@ -479,14 +554,16 @@ static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 	char reason[128];
 	int len;
 
+	gcp_ctx_ref(ctx);
 	if(gcp_tmb.register_tmcb(
 			   msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb, ctx, gcp_ctx_release)
 			< 0) {
 		LM_ERR("cannot register tm callbacks for the pickup\n");
+		gcp_ctx_unref(ctx);
 		return -1;
 	}
-	gcp_ctx_ref(ctx);
-	gcp_pending_add(ctx);
+	ctx->phase = GCP_PH_ACK_WAIT;
+	gcp_schedule(ctx, gcp_inject_ack_timeout);
 	len = gcp_inject_reply_reason.len < (int)sizeof(reason) - 1
 				  ? gcp_inject_reply_reason.len
 				  : (int)sizeof(reason) - 1;
@@ -505,6 +582,7 @@ int gcp_pickup(struct sip_msg *msg)
 	struct to_body *from;
 	gcp_call_t *call;
 	gcp_pickup_ctx_t *ctx;
+	struct cell *t;
 	str group, contact, dst = STR_NULL;
 	char dstbuf[128];
 	int ret;
@@ -543,7 +621,7 @@ int gcp_pickup(struct sip_msg *msg)
 	}
 	from = get_from(msg);
 	contact = gcp_msg_contact_uri(msg);
-	if(gcp_mode == GCP_MODE_INJECT) {
+	if(gcp_mode != GCP_MODE_REPLACES) {
 		if(contact.len == 0) {
 			LM_ERR("pickup in group %.*s: the picker's INVITE has no "
 				   "Contact to send the call to\n",
@@ -562,6 +640,11 @@ int gcp_pickup(struct sip_msg *msg)
 		LM_ERR("gcp_pickup(): cannot create the transaction (%d)\n", ret);
 		return -1;
 	}
+	t = gcp_tmb.t_gett();
+	if(t == NULL || t == T_UNDEFINED) {
+		LM_ERR("gcp_pickup(): no transaction after t_newtran()\n");
+		return -1;
+	}
 
 	call = gcp_ring_claim(gcp_ring, group.s, group.len);
 	if(call == NULL) {
@@ -575,21 +658,133 @@ int gcp_pickup(struct sip_msg *msg)
 		return -1;
 	}
 	ctx->sock = msg->rcv.bind_address;
+	ctx->ptindex = t->hash_index;
+	ctx->ptlabel = t->label;
 	LM_INFO("pickup in group %.*s by %.*s: call %.*s from %.*s to %.*s\n",
 			group.len, group.s, from->uri.len, from->uri.s,
 			call->len[GCP_F_CALLID], gcp_call_field(call, GCP_F_CALLID, NULL),
 			call->len[GCP_F_CALLER], gcp_call_field(call, GCP_F_CALLER, NULL),
 			call->len[GCP_F_CALLEE], gcp_call_field(call, GCP_F_CALLEE, NULL));
-	if(gcp_mode == GCP_MODE_REPLACES)
-		ret = gcp_pickup_replaces(msg, ctx);
-	else
+	if(gcp_mode == GCP_MODE_INJECT)
 		ret = gcp_pickup_inject(msg, ctx);
+	else
+		ret = gcp_pickup_replaces(msg, ctx);
 	/* the creator's reference; callbacks and the pending list hold theirs */
 	gcp_ctx_unref(ctx);
 	return ret;
 }
 
-/* Timer: deliver pickups whose picker never acknowledged our reply. */
+/* Cancel the picker's Replaces INVITE (auto mode, no answer in time);
+ * branches that got no reply at all are given a local 487 at once. */
+static void gcp_cancel_picker_branches(gcp_pickup_ctx_t *ctx)
+{
+	struct cell *orig_t, *t = NULL;
+	struct cancel_info ci;
+	int orig_branch;
+
+	orig_t = gcp_tmb.t_gett();
+	orig_branch = gcp_tmb.t_gett_branch();
+	if(gcp_tmb.t_lookup_ident(&t, ctx->ptindex, ctx->ptlabel) < 0
+			|| t == NULL) {
+		gcp_tmb.t_sett(orig_t, orig_branch);
+		return;
+	}
+	if(t->uas.status < 200) {
+		init_cancel_info(&ci);
+		gcp_tmb.prepare_to_cancel(t, &ci.cancel_bitmap, 0);
+		if(ci.cancel_bitmap)
+			gcp_tmb.cancel_uacs(t, &ci, F_CANCEL_B_FAKE_REPLY);
+	}
+	gcp_tmb.unref_cell(t);
+	gcp_tmb.t_sett(orig_t, orig_branch);
+}
+
+/* The cancelled Replaces INVITE still has no final reply: answer the
+ * picker ourselves so that its phone is free for the call. */
+static int gcp_reply_picker(gcp_pickup_ctx_t *ctx)
+{
+	struct cell *orig_t, *t = NULL;
+	int orig_branch, ret = -1;
+
+	orig_t = gcp_tmb.t_gett();
+	orig_branch = gcp_tmb.t_gett_branch();
+	if(gcp_tmb.t_lookup_ident(&t, ctx->ptindex, ctx->ptlabel) < 0
+			|| t == NULL) {
+		gcp_tmb.t_sett(orig_t, orig_branch);
+		return -1;
+	}
+	if(t->uas.status < 200)
+		ret = gcp_tmb.t_reply_trans(
+				t, t->uas.request, 487, "Request Terminated");
+	gcp_tmb.unref_cell(t);
+	gcp_tmb.t_sett(orig_t, orig_branch);
+	return ret;
+}
+
+/* Picked up with Replaces: the caller's UA should have cancelled its own
+ * early dialog; one that took the Replaces INVITE as a second call did
+ * not, and the member's phone would ring on: cancel it here. */
+static void gcp_check_original(gcp_pickup_ctx_t *ctx)
+{
+	struct cell *orig_t, *t = NULL;
+	int orig_branch;
+	gcp_call_t *call = ctx->call;
+
+	orig_t = gcp_tmb.t_gett();
+	orig_branch = gcp_tmb.t_gett_branch();
+	if(gcp_tmb.t_lookup_ident(&t, call->tindex, call->tlabel) < 0
+			|| t == NULL) {
+		gcp_tmb.t_sett(orig_t, orig_branch);
+		return;
+	}
+	if(t->uas.status < 200 && !(t->flags & T_CANCELED)) {
+		LM_INFO("call %.*s: the caller's UA kept its first call ringing after "
+				"accepting the Replaces INVITE: cancelling it\n",
+				call->len[GCP_F_CALLID],
+				gcp_call_field(call, GCP_F_CALLID, NULL));
+		gcp_track_cancel_picked(t);
+	}
+	gcp_tmb.unref_cell(t);
+	gcp_tmb.t_sett(orig_t, orig_branch);
+}
+
+/* the timer acts on a pickup whose time came */
+static void gcp_pickup_due(gcp_pickup_ctx_t *ctx)
+{
+	switch(__atomic_load_n(&ctx->phase, __ATOMIC_SEQ_CST)) {
+		case GCP_PH_ACK_WAIT:
+			if(gcp_phase_cas(ctx, GCP_PH_ACK_WAIT, GCP_PH_DELIVERED)) {
+				LM_INFO("no ACK from the picker %.*s within %d ms: "
+						"delivering the call anyway\n",
+						ctx->picker.len, ctx->picker.s, gcp_inject_ack_timeout);
+				gcp_inject_deliver(ctx);
+			}
+			break;
+		case GCP_PH_REPLACES_WAIT:
+			if(gcp_phase_cas(
+					   ctx, GCP_PH_REPLACES_WAIT, GCP_PH_REPLACES_CANCEL)) {
+				LM_INFO("call %.*s: no answer to the Replaces INVITE within "
+						"%d ms: cancelling it\n",
+						ctx->call->len[GCP_F_CALLID],
+						gcp_call_field(ctx->call, GCP_F_CALLID, NULL),
+						gcp_auto_timeout);
+				gcp_schedule(ctx, gcp_auto_timeout);
+				gcp_cancel_picker_branches(ctx);
+			}
+			break;
+		case GCP_PH_REPLACES_CANCEL:
+			/* the CANCEL did not end it either */
+			gcp_reply_picker(ctx);
+			gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL);
+			break;
+		case GCP_PH_PICKED_CHECK:
+			if(gcp_phase_cas(ctx, GCP_PH_PICKED_CHECK, GCP_PH_DONE))
+				gcp_check_original(ctx);
+			break;
+	}
+}
+
+/* Timer: act on the pickups whose time came. */
 void gcp_pickup_timer(void)
 {
 	gcp_pickup_ctx_t *ctx, **pp, *due = NULL;
@@ -598,10 +793,9 @@ void gcp_pickup_timer(void)
 	lock_get(&_gcp_pending->lock);
 	pp = &_gcp_pending->head;
 	while((ctx = *pp) != NULL) {
-		if(__atomic_load_n(&ctx->delivery, __ATOMIC_SEQ_CST)
-						!= GCP_DELIVERY_PENDING
-				|| now - ctx->created_ms >= (uint64_t)gcp_inject_ack_timeout) {
+		if(now >= ctx->due_ms) {
 			*pp = ctx->next;
+			ctx->queued = 0;
 			ctx->next = due;
 			due = ctx;
 		} else {
@@ -611,13 +805,7 @@ void gcp_pickup_timer(void)
 	lock_release(&_gcp_pending->lock);
 	while((ctx = due) != NULL) {
 		due = ctx->next;
-		if(__atomic_load_n(&ctx->delivery, __ATOMIC_SEQ_CST)
-				== GCP_DELIVERY_PENDING) {
-			LM_INFO("no ACK from the picker %.*s within %d ms: delivering "
-					"the call anyway\n",
-					ctx->picker.len, ctx->picker.s, gcp_inject_ack_timeout);
-			gcp_inject_deliver(ctx);
-		}
+		gcp_pickup_due(ctx);
 		gcp_ctx_unref(ctx);
 	}
 }

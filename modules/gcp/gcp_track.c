@@ -78,7 +78,7 @@ str gcp_msg_contact_uri(struct sip_msg *msg)
  * branches saying the call was completed elsewhere when it was picked up,
  * so the phone logs no missed call. Runs before tm prepares its own
  * CANCELs (TMCB_E2ECANCEL_IN), which then find every branch done. */
-static void gcp_cancel_completed_elsewhere(struct cell *t)
+void gcp_track_cancel_picked(struct cell *t)
 {
 	struct cancel_info ci;
 	struct cancel_reason *cr;
@@ -148,7 +148,7 @@ static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
 							&& (call->flags & GCP_CF_VIA_REPLACES))) {
 				/* with Replaces, the caller's UA cancels its early dialog
 				 * because the picker's INVITE replaced it */
-				gcp_cancel_completed_elsewhere(t);
+				gcp_track_cancel_picked(t);
 			}
 			gcp_ring_forget(gcp_ring, call);
 			break;

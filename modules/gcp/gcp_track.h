@@ -16,4 +16,9 @@ int gcp_track(struct sip_msg *msg, str *group);
 int gcp_was_picked(struct sip_msg *msg);
 str gcp_msg_contact_uri(struct sip_msg *msg);
 
+/* cancel the member's branches of a picked-up call with "Call completed
+ * elsewhere" (no reply lock may be held) */
+struct cell;
+void gcp_track_cancel_picked(struct cell *t);
+
 #endif

@@ -13,7 +13,7 @@ KPID=
 
 mkdir -p "$OUT"
 
-# start Kamailio: k_start <mode: inject|replaces|auth> [extra -A defines...]
+# start Kamailio: k_start <mode: inject|replaces|auto|auth> [extra -A defines...]
 # (auth: inject mode with WITH_AUTH)
 k_start() {
 	local mode=$1
@@ -26,6 +26,7 @@ k_start() {
 		-A "FR_INV_TIMER=15000")
 	[ "$mode" = replaces ] && defs+=(-A GCP_REPLACES)
 	[ "$mode" = auth ] && defs+=(-A WITH_AUTH)
+	[ "$mode" = auto ] && defs+=(-A GCP_AUTO)
 	k_stop
 	: >"$KLOG"
 	(cd "$ROOT" && exec kamailio -f cfg/kamailio.cfg -DD -E -m 128 -M 8 \

@@ -6,12 +6,13 @@
 set -u
 cd "$(dirname "$0")"
 . ./lib.sh
-for f in tests_*.sh; do . "./$f"; done
+ALL_TESTS=""
+for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh; do . "./$f"; done
 
 passed=0
 failed=0
 failed_names=()
-modes=${GCP_MODES:-"inject replaces auth"}
+modes=${GCP_MODES:-"inject replaces auto auth"}
 
 run_test() {
 	local mode=$1 name=$2
@@ -41,7 +42,7 @@ for mode in $modes; do
 		continue
 	fi
 	for name in ${GCP_TESTS:-$ALL_TESTS}; do
-		# a test runs in inject and replaces mode, or in the modes that
+		# a test runs in every mode but auth, or in the modes that
 		# modes_<name> lists ("auth": inject mode with WITH_AUTH)
 		if declare -F "modes_$name" >/dev/null; then
 			"modes_$name" | grep -qw "$mode" || continue

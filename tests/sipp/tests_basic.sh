@@ -1,6 +1,6 @@
 # Basic pickup, in both modes.
 
-ALL_TESTS="${ALL_TESTS:-} basic_pickup"
+ALL_TESTS="$ALL_TESTS basic_pickup"
 
 # A call to member 1001 rings; 2001 dials group 7001 and gets the call:
 # the caller ends up talking to the picker, the member's phone is cancelled

@@ -1,0 +1,62 @@
+# What the caller's UA does with the Replaces INVITE, and how replaces and
+# auto mode cope: the picker must end up talking to the caller.
+
+ALL_TESTS="$ALL_TESTS auto_refused auto_stalled replaces_second_call"
+
+# The caller's UA refuses the Replaces INVITE (481): auto mode falls back
+# to inject, the picker's phone gets the call, the caller is connected to it.
+modes_auto_refused() { echo auto; }
+t_auto_refused() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uas c-ua caller_ua_refuse.xml 5202
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagX -key contact_port 5202 -d 300
+	sleep 0.5
+	uas p-phone picker_phone.xml 5302
+	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	expect "the picker's first reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 481' || return 1
+	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect "the call on the picker's phone" "$(msg p-phone '^INVITE ')" '^From: .*;tag=tagX' || return 1
+	expect_no_calls
+}
+
+# The caller's UA says 100 Trying to the Replaces INVITE and nothing more:
+# after auto_timeout gcp cancels it, answers the picker itself when even
+# the CANCEL goes unanswered, and rings the picker's phone.
+modes_auto_stalled() { echo auto; }
+t_auto_stalled() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uas c-ua caller_ua_stall.xml 5202
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagY -key contact_port 5202 -d 300
+	sleep 0.5
+	uas p-phone picker_phone.xml 5302
+	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	expect "the picker's first reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 487' || return 1
+	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect_no_calls
+}
+
+# The caller's UA answers the Replaces INVITE as a second call and leaves
+# its first call ringing: gcp ends that one, the member's phone is told
+# "Call completed elsewhere", and no voicemail is involved.
+modes_replaces_second_call() { echo replaces auto; }
+t_replaces_second_call() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uas c-ua caller_ua_replaced.xml 5202
+	uac c caller_kept_ringing.xml 5201 1001 -key from 3001 -key tag tagZ \
+		-key contact_port 5202 -key supported "replaces, timer"
+	sleep 0.5
+	uac p picker_replaces.xml 5301 7001 -key from 2001 -key contact_port 5301
+	sw || return 1
+	local cid
+	cid=$(msg c '^SIP/2.0 18' | sed -n 's/^Call-ID: *//p' | tr -d '\r')
+	if grep -F "$cid" "$KLOG" | grep -q "to voicemail"; then
+		fail "the picked call went to voicemail"
+		return 1
+	fi
+	expect_no_calls
+}
