@@ -39,7 +39,9 @@ t_picked_no_voicemail() {
 
 # the first pickup fails (the picker's phone is busy, or the caller's UA
 # refuses the Replaces INVITE): the call is given back, the next picker
-# gets it
+# gets it (in auto mode a refused Replaces falls back to inject instead:
+# see tests_auto.sh)
+modes_failed_pickup_released() { echo inject replaces; }
 t_failed_pickup_released() {
 	reg 1001 5101
 	uas m member_picked.xml 5101
@@ -94,8 +96,6 @@ t_two_pickers() {
 		n=$(cat "$T_DIR/p1.msg" "$T_DIR/p2.msg" | grep -c '^SIP/2.0 480')
 		[ "$n" -eq 1 ] || fail "$n pickers got 'nothing to pick up', not 1" || return 1
 	fi
-	local ok
-	ok=$(cat "$T_DIR"/p1.msg "$T_DIR"/p2.msg | grep -c '^SIP/2.0 \(487\|200\)')
 	expect_no_calls
 }
 
