@@ -3,6 +3,7 @@
 #   make          build modules/gcp/gcp.so against the installed Kamailio
 #   make run      install what is missing, build, start Kamailio (foreground)
 #   make test     the same set-up, then every test; ends "N passed, N failed"
+#   make fuzz     run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make format   clang-format the C sources with Kamailio's style
 
 SHELL := /bin/bash
@@ -14,7 +15,7 @@ KAMAILIO_VERSION = $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
 KAMAILIO_SRC ?= $(BUILD)/kamailio-src
 KAMAILIO_STAMP = $(KAMAILIO_SRC)/.gcp-configured
 
-.PHONY: all setup module run test unit sipp format clean distclean
+.PHONY: all setup module run test unit sipp fuzz format clean distclean
 
 all: module
 
@@ -39,6 +40,11 @@ unit:
 
 sipp: setup module
 	@bash tests/sipp/run.sh
+
+# libFuzzer harnesses of the XML loader, the change API, Replaces and SDP
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	@$(MAKE) -s -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
 format: $(KAMAILIO_STAMP)
 	clang-format --style=file:$(KAMAILIO_SRC)/.clang-format -i modules/gcp/*.[ch] tests/unit/*.[ch]

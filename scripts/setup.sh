@@ -3,7 +3,7 @@
 # Used by `make run` and `make test`: a fresh Debian 12 machine needs nothing else.
 set -eu
 
-PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make"
+PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

@@ -1,32 +1,37 @@
 #!/usr/bin/env bash
-# `make test`: unit tests (check, under ASan/UBSan), the SIPp suites against
-# a real Kamailio, and a smoke test of `make run`. Every suite prints a line
-# "<suite>: N passed, N failed"; the last line adds them up.
+# `make test`: every suite, one after the other. Each prints a line
+# "<suite>: N passed, N failed"; the last line adds them all up, and the
+# exit code is non-zero when anything failed (or a suite printed no total).
 set -u
 cd "$(dirname "$0")/.."
-unit_out=$(mktemp)
-sipp_out=$(mktemp)
-smoke_out=$(mktemp)
-trap 'rm -f "$unit_out" "$sipp_out" "$smoke_out"' EXIT
 
-echo "== unit tests (check)"
-make -s -C tests/unit check 2>&1 | tee "$unit_out"
-echo "== SIPp suites"
-bash tests/sipp/run.sh 2>&1 | tee "$sipp_out"
-echo "== make run (smoke)"
-bash tests/smoke_run.sh 2>&1 | tee "$smoke_out"
+# suite name | what it is | command
+SUITES=(
+	"unit|unit tests (check, ASan + UBSan)|make -s -C tests/unit check"
+	"fuzz|libFuzzer smoke run|make -s -C tests/fuzz run SECONDS=${GCP_FUZZ_SECONDS:-10}"
+	"sipp|SIPp suites against Kamailio|bash tests/sipp/run.sh"
+	"smoke|make run, as a user starts it|bash tests/smoke_run.sh"
+	"rpc|management: kamcmd, persistence, statistics|bash tests/rpc/run.sh"
+)
 
-sum() { # <file> <prefix>: the N passed, N failed of a "prefix: ..." line
-	sed -n "s/^$2: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$1" | tail -n 1
-}
-read -r up uf <<<"$(sum "$unit_out" unit)"
-read -r sp sf <<<"$(sum "$sipp_out" sipp)"
-read -r mp mf <<<"$(sum "$smoke_out" smoke)"
-# a suite that printed no total failed as a whole
-[ -n "${up:-}" ] || { up=0; uf=1; echo "unit tests printed no total"; }
-[ -n "${sp:-}" ] || { sp=0; sf=1; echo "SIPp suites printed no total"; }
-[ -n "${mp:-}" ] || { mp=0; mf=1; echo "the smoke test printed no total"; }
-p=$((up + sp + mp))
-f=$((uf + sf + mf))
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+total_p=0
+total_f=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for s in "${SUITES[@]}"; do
+	IFS='|' read -r name what cmd <<<"$s"
+	echo "== $name: $what"
+	start=$(date +%s)
+	bash -c "$cmd" 2>&1 | tee "$out"
+	line=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$out" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$name printed no total: counted as failed"
+		line="0 1"
+	fi
+	read -r p f <<<"$line"
+	echo "== $name: $p passed, $f failed in $(($(date +%s) - start)) s"
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+done
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
