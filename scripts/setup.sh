@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, once; fast when all is there.
-# Used by `make run` and `make test`: a fresh Debian 12 machine needs nothing else.
+# Used by `make run` and `make test`: a fresh Debian 12 machine needs nothing
+# else. Extra package names as arguments are installed too (suites that
+# need more, e.g. real SIP clients, call `scripts/setup.sh <packages>`).
 set -eu
 
-PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc"
+PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc $*"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
