@@ -28,7 +28,6 @@
 #define GCP_NP_NO_REPLACES 2 /* caller UA lacks Replaces (replaces mode) */
 #define GCP_NP_ANSWERED 3	 /* answered by a destination */
 #define GCP_NP_TAG 4		 /* To tag over the size limit */
-#define GCP_NP_DELIVERY 5	 /* a pickup is being delivered */
 
 /* gcp_call_t.flags */
 #define GCP_CF_REPLACES 1	  /* the caller lists "replaces" */

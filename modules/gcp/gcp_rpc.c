@@ -105,21 +105,28 @@ static int gcp_rpc_args(rpc_t *rpc, void *ctx, const char *usage, int min,
 
 /* ---- replies ---- */
 
-static size_t gcp_rpc_range_members(const gcp_cfg_t *cfg, const gcp_range_t *r)
+/* how many members have a group in each range (by index in cfg->ranges);
+ * calloc'd, NULL on out of memory */
+static size_t *gcp_rpc_range_counts(const gcp_cfg_t *cfg)
 {
-	size_t i, n = 0;
+	const gcp_range_t *r;
+	size_t i, *n;
 
-	for(i = 0; i < cfg->nmembers; i++)
-		if(gcp_cfg_range_of(
-				   cfg, cfg->members[i].group, strlen(cfg->members[i].group))
-				== r)
-			n++;
+	n = calloc(cfg->nranges + 1, sizeof(size_t));
+	if(n == NULL)
+		return NULL;
+	for(i = 0; i < cfg->nmembers; i++) {
+		r = gcp_cfg_range_of(
+				cfg, cfg->members[i].group, strlen(cfg->members[i].group));
+		if(r)
+			n[r - cfg->ranges]++;
+	}
 	return n;
 }
 
 /* {name, first, last, pool, members} */
 static int gcp_rpc_add_range(
-		rpc_t *rpc, void *ctx, const gcp_cfg_t *cfg, const gcp_range_t *r)
+		rpc_t *rpc, void *ctx, const gcp_range_t *r, size_t members)
 {
 	void *th;
 
@@ -127,7 +134,7 @@ static int gcp_rpc_add_range(
 		return -1;
 	return rpc->struct_add(th, "ssssd", "name", r->name, "first", r->first,
 			"last", r->last, "pool", r->pool ? r->pool : "", "members",
-			(int)gcp_rpc_range_members(cfg, r));
+			(int)members);
 }
 
 /* {user, group, range, personal: [contact, ...]}; previous: the group the
@@ -230,9 +237,12 @@ static void gcp_rpc_range_reply(
 		rpc_t *rpc, void *ctx, gcp_cfg_t *cfg, const char *name)
 {
 	const gcp_range_t *r = gcp_cfg_find_range(cfg, name);
+	size_t *n = gcp_rpc_range_counts(cfg);
 
-	if(r == NULL || gcp_rpc_add_range(rpc, ctx, cfg, r) < 0)
+	if(r == NULL || n == NULL
+			|| gcp_rpc_add_range(rpc, ctx, r, n[r - cfg->ranges]) < 0)
 		rpc->fault(ctx, 500, "done, but the reply could not be built");
+	free(n);
 }
 
 static void gcp_rpc_range_add(rpc_t *rpc, void *ctx)
@@ -348,20 +358,23 @@ static void gcp_rpc_range_list(rpc_t *rpc, void *ctx)
 {
 	gcp_rpc_args_t a;
 	gcp_cfg_t *cfg;
-	size_t i;
+	size_t i, *n;
 
 	if(gcp_rpc_args(rpc, ctx, "gcp.range.list", 0, 0, &a) < 0)
 		return;
 	cfg = gcp_store_get();
-	if(cfg == NULL) {
+	n = cfg ? gcp_rpc_range_counts(cfg) : NULL;
+	if(n == NULL) {
+		gcp_cfg_free(cfg);
 		rpc->fault(ctx, 500, "out of memory");
 		return;
 	}
 	for(i = 0; i < cfg->nranges; i++)
-		if(gcp_rpc_add_range(rpc, ctx, cfg, &cfg->ranges[i]) < 0) {
+		if(gcp_rpc_add_range(rpc, ctx, &cfg->ranges[i], n[i]) < 0) {
 			rpc->fault(ctx, 500, "the reply could not be built");
 			break;
 		}
+	free(n);
 	gcp_cfg_free(cfg);
 }
 

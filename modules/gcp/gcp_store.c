@@ -21,17 +21,19 @@ typedef struct gcp_store
 	gen_lock_t read_lock;  /* guards snap; held only for a lookup */
 	gen_lock_t write_lock; /* serializes changes (RPC processes) */
 	void *snap;
+	size_t snap_size;
 	char path[];
 } gcp_store_t;
 
 static gcp_store_t *_store = NULL;
 
 /* a shm copy of the model's snapshot */
-static void *gcp_store_snap_new(const gcp_cfg_t *cfg)
+static void *gcp_store_snap_new(const gcp_cfg_t *cfg, size_t *psize)
 {
 	size_t size = gcp_snap_size(cfg);
 	void *snap = shm_malloc(size);
 
+	*psize = size;
 	if(snap == NULL) {
 		SHM_MEM_ERROR_FMT("for a configuration of %zu bytes\n", size);
 		return NULL;
@@ -65,7 +67,7 @@ int gcp_store_init(const char *path)
 	memcpy(_store->path, path, plen + 1);
 	lock_init(&_store->read_lock);
 	lock_init(&_store->write_lock);
-	_store->snap = gcp_store_snap_new(cfg);
+	_store->snap = gcp_store_snap_new(cfg, &_store->snap_size);
 	LM_INFO("%zu pickup ranges and %zu members loaded from %s\n", cfg->nranges,
 			cfg->nmembers, path);
 	gcp_cfg_free(cfg);
@@ -131,10 +133,21 @@ int gcp_store_is_personal(str *member, str *from_user, str *from_host)
 gcp_cfg_t *gcp_store_get(void)
 {
 	gcp_cfg_t *cfg;
+	void *copy;
+	size_t size;
 
+	/* copy the block under the lock (a memcpy), rebuild the model outside
+	 * it: SIP workers never wait for a large configuration to be thawed */
 	lock_get(&_store->read_lock);
-	cfg = gcp_snap_thaw(_store->snap);
+	size = _store->snap_size;
+	copy = aligned_alloc(8, (size + 7) & ~(size_t)7);
+	if(copy != NULL)
+		memcpy(copy, _store->snap, size);
 	lock_release(&_store->read_lock);
+	if(copy == NULL)
+		return NULL;
+	cfg = gcp_snap_thaw(copy);
+	free(copy);
 	return cfg;
 }
 
@@ -151,10 +164,11 @@ void gcp_store_writer_unlock(void)
 int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen)
 {
 	void *snap, *old;
+	size_t size;
 
 	/* build first: out of memory must not leave a saved file that is not
 	 * in force */
-	snap = gcp_store_snap_new(cfg);
+	snap = gcp_store_snap_new(cfg, &size);
 	if(snap == NULL) {
 		snprintf(err, errlen, "out of shared memory");
 		return -1;
@@ -166,6 +180,7 @@ int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen)
 	lock_get(&_store->read_lock);
 	old = _store->snap;
 	_store->snap = snap;
+	_store->snap_size = size;
 	lock_release(&_store->read_lock);
 	shm_free(old);
 	return 0;

@@ -12,6 +12,16 @@ cd "$(dirname "$0")"
 RPC_DIR=$(pwd)
 export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5080}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-rpc}
+# one run at a time on this port and folder (make test from two shells
+# would stop each other's Kamailio): wait for the other one. The lock is
+# held by flock itself (-o), never by Kamailio or SIPp.
+if [ -z "${GCP_RPC_LOCKED:-}" ]; then
+	mkdir -p "$GCP_TEST_OUT"
+	lock=$GCP_TEST_OUT/.rpc-suite.lock
+	flock -n "$lock" true ||
+		echo "rpc: another run of this suite is using $GCP_TEST_OUT: waiting for it"
+	GCP_RPC_LOCKED=1 exec flock -o -w 900 "$lock" bash "$RPC_DIR/$(basename "$0")" "$@"
+fi
 . ../sipp/lib.sh
 RPC_SCEN=$RPC_DIR/scenarios
 GCP_XML=$OUT/gcp.xml
@@ -585,9 +595,24 @@ crash_state() { # <k>
 	echo "$BASE_MEMBERS"
 }
 
+# the base configuration plus 1500 members: each change then rewrites a
+# file of ~70 kB, so that a kill often lands in the middle of a save
+crash_base() {
+	local u
+	{
+		sed '/^<\/gcp>/d' "$T_DIR/base.xml"
+		for u in $(seq 5000 6499); do
+			echo "  <member user=\"$u\" group=\"7050\"/>"
+		done
+		echo '</gcp>'
+	} >"$GCP_XML"
+	ok gcp.reload >/dev/null
+}
+
 crash_round() { # <acks to wait for before the kill>
 	local at=$1 acks=$T_DIR/acks.$1 i
-	base_config
+	crash_base
+	rm -f "$GCP_XML".tmp.*
 	: >"$acks"
 	(
 		local op out rc
@@ -615,8 +640,9 @@ crash_round() { # <acks to wait for before the kill>
 	while [ "$(wc -l <"$acks")" -lt "$at" ] && kill -0 $client 2>/dev/null; do
 		sleep 0.01
 	done
-	# a random instant within the next change or two
-	sleep "0.00$((RANDOM % 10))"
+	# once a change is on its way, a random instant within it
+	while [ -z "$(pgrep -P $client)" ] && kill -0 $client 2>/dev/null; do :; done
+	sleep "0.00$((RANDOM % 8))"
 	k_crash
 	wait $client
 	local k
@@ -624,6 +650,8 @@ crash_round() { # <acks to wait for before the kill>
 	echo "killed after $k acknowledged changes"
 	cat "$acks.stop" 2>/dev/null
 	check "crash@$at: killed in the middle of the burst" test "$k" -lt 500 -a ! -e "$acks.refused"
+	ls "$GCP_XML".tmp.* >/dev/null 2>&1 &&
+		echo "a temporary file was left: the kill came during a save"
 	check "crash@$at: the file parses" xmllint --noout "$GCP_XML"
 	local got s0 s1
 	got=$(file_members "$GCP_XML")
@@ -643,6 +671,8 @@ crash_round() { # <acks to wait for before the kill>
 t_crash() {
 	crash_plan
 	base_config
+	cp "$GCP_XML" "$T_DIR/base.xml"
+	crash_base
 	BASE_MEMBERS=$(file_members "$GCP_XML")
 	local at
 	for at in 60 210 380; do
