@@ -8,6 +8,7 @@ want=$(dpkg-query -W -f='${Version}' kamailio)
 if [ -f "$dest/.gcp-configured" ] && [ "$(cat "$dest/.gcp-configured")" = "$want" ]; then
 	exit 0
 fi
+mkdir -p "$(dirname "$dest")"
 work=$(mktemp -d "$(dirname "$dest")/.kamailio-src.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "kamailio-src: fetching Debian's source of kamailio $want"
