@@ -5,6 +5,10 @@
 #   make test     the same set-up, then every test; ends "N passed, N failed"
 #   make fuzz     run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make format   clang-format the C sources with Kamailio's style
+#   make deb      build/deb/kamailio-gcp-module_<version>_<arch>.deb (debian/)
+#   make docs     modules/gcp/README from the DocBook in modules/gcp/doc/
+#   make render   docs/walkthrough.svg, .png from docs/walkthrough.msc (mscgen)
+#   make test-deb build, install, try and remove the package (tests/deb)
 
 SHELL := /bin/bash
 ROOT := $(abspath .)
@@ -46,6 +50,17 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	@$(MAKE) -s -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
+# The stress suite (issue 5): races with children=8, faults, 10,000 calls and
+# the module's shm, bounds, hostile input; STRESS_ROUNDS (20) race rounds
+.PHONY: stress test-valgrind
+stress: setup module
+	@bash tests/stress/run.sh
+
+# SIPp suites against Kamailio under valgrind memcheck; no invalid access or
+# definite leak in gcp (GCP_TESTS / GCP_MODES select, as for tests/sipp)
+test-valgrind: setup module
+	@bash tests/stress/valgrind.sh
+
 format: $(KAMAILIO_STAMP)
 	clang-format --style=file:$(KAMAILIO_SRC)/.clang-format -i modules/gcp/*.[ch] tests/unit/*.[ch]
 
@@ -56,3 +71,24 @@ clean:
 
 distclean: clean
 	rm -rf $(BUILD)
+
+# ---- package, docs, diagram (scripts/setup-deb.sh installs their tools) ----
+
+.PHONY: deb docs render test-deb
+
+# the version is debian/changelog's; the package depends on exactly the
+# installed kamailio, whose source tree the module is built against
+deb: setup $(KAMAILIO_STAMP)
+	@bash scripts/setup-deb.sh deb
+	@bash scripts/build-deb.sh "$(KAMAILIO_SRC)"
+
+# Kamailio's own DocBook build (its doc/docbook from KAMAILIO_SRC):
+# xsltproc + docbook-xsl to HTML, lynx -dump to text
+docs: setup $(KAMAILIO_STAMP)
+	@bash scripts/docs.sh "$(KAMAILIO_SRC)"
+
+render:
+	@bash scripts/render.sh
+
+test-deb: setup
+	@bash tests/deb/run.sh

@@ -5,7 +5,9 @@
 # need more, e.g. real SIP clients, call `scripts/setup.sh <packages>`).
 set -eu
 
-PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc $*"
+# build and SIPp suites; fuzzers; package, docs, KEMI (Lua), kamcli tests
+PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc
+	debhelper fakeroot xsltproc docbook-xsl docbook-xml lynx mscgen kamailio-lua-modules kamcli curl $*"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

@@ -10,7 +10,7 @@ t_basic_pickup() {
 	uas member member_picked.xml 5101
 	if [ "$MODE" = inject ]; then
 		uas pphone picker_phone.xml 5302
-		uac caller caller_picked.xml 5201 1001 -key from 3001 -key tag callertag1 -key contact_port 5201
+		uac caller caller_picked.xml 5201 1001 -key from 3001 -key tag callertag1 -key contact_port 5201 -d 300
 		sleep 0.5
 		uac picker picker_inject.xml 5301 7001 -key from 2001 -key contact_port 5302
 		sw || return 1

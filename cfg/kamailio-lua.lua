@@ -1,0 +1,423 @@
+-- gcp sample routing in Lua (KEMI, app_lua), loaded by cfg/kamailio-kemi.cfg.
+--
+-- The same routing as the route blocks of cfg/kamailio.cfg, block for block
+-- (route[NAME] is ksr_route_name here): a registrar and proxy for local
+-- users with Group Call Pickup, NAT-aware, digest authentication with
+-- WITH_AUTH, the Lync routing cases of cfg/routing-cases.cfg, and
+-- voicemail for calls that nobody answered or picked up.
+--
+-- gcp's functions are KSR.gcp.*:
+--   KSR.gcp.track()                gcp_track()
+--   KSR.gcp.track_group(group)     gcp_track(group)
+--   KSR.gcp.pickup()               gcp_pickup()
+--   KSR.gcp.is_group_number()      gcp_is_group_number()
+--   KSR.gcp.is_group_number_str(n) gcp_is_group_number(n)
+--   KSR.gcp.was_picked()           gcp_was_picked()
+-- and event_route[gcp:picked] is ksr_gcp_event() (modparam
+-- "event_callback"), with $gcp(...) readable through KSR.pv.
+
+FLT_NATS = 5
+FLB_NATB = 6
+FLB_NATSIPPING = 7
+
+-- a define of the cfg (-A NAME=VALUE), without its quotes
+local function cfg_define(name, default)
+	local v = KSR.pv.get("$def(" .. name .. ")")
+	if v == nil then
+		return default
+	end
+	v = tostring(v):gsub('^"(.*)"$', "%1")
+	return v
+end
+
+local VOICEMAIL_HOST = nil
+
+-- request_route
+function ksr_request_route()
+	ksr_route_reqinit()
+	ksr_route_natdetect()
+
+	-- CANCEL processing
+	if KSR.is_CANCEL() then
+		if KSR.tm.t_check_trans() > 0 then
+			ksr_route_relay()
+		end
+		return 1
+	end
+
+	-- handle retransmissions
+	if not KSR.is_ACK() then
+		if KSR.tmx.t_precheck_trans() > 0 then
+			KSR.tm.t_check_trans()
+			return 1
+		end
+		if KSR.tm.t_check_trans() == 0 then
+			return 1
+		end
+	end
+
+	ksr_route_withindlg()
+
+	KSR.hdr.remove("Route")
+	if KSR.is_method_in("IS") then
+		KSR.rr.record_route()
+	end
+
+	ksr_route_auth()
+	ksr_route_registrar()
+
+	if KSR.corex.has_ruri_user() < 0 then
+		KSR.sl.sl_send_reply(484, "Address Incomplete")
+		return 1
+	end
+
+	ksr_route_pickup()
+	ksr_route_local()
+	return 1
+end
+
+function ksr_route_relay()
+	if KSR.is_method_in("IBSU") then
+		if KSR.tm.t_is_set("branch_route") < 0 then
+			KSR.tm.t_on_branch("ksr_branch_manage")
+		end
+	end
+	if KSR.is_method_in("ISU") then
+		if KSR.tm.t_is_set("onreply_route") < 0 then
+			KSR.tm.t_on_reply("ksr_onreply_manage")
+		end
+	end
+	if KSR.is_INVITE() then
+		if KSR.tm.t_is_set("failure_route") < 0 then
+			KSR.tm.t_on_failure("ksr_failure_manage")
+		end
+	end
+	if KSR.tm.t_relay() < 0 then
+		KSR.sl.sl_reply_error()
+	end
+	KSR.x.exit()
+end
+
+function ksr_route_reqinit()
+	local ua = KSR.kx.gete_ua()
+	for _, bad in ipairs({ "friendly", "scanner", "sipcli", "sipvicious", "VaxSIPUserAgent" }) do
+		if string.find(ua, bad, 1, true) then
+			KSR.x.exit()
+		end
+	end
+	if KSR.maxfwd.process_maxfwd(10) < 0 then
+		KSR.sl.sl_send_reply(483, "Too Many Hops")
+		KSR.x.exit()
+	end
+	if KSR.is_OPTIONS() and KSR.is_myself_ruri() and KSR.corex.has_ruri_user() < 0 then
+		KSR.sl.sl_send_reply(200, "Keepalive")
+		KSR.x.exit()
+	end
+	if KSR.sanity.sanity_check(17895, 7) < 0 then
+		KSR.warn("malformed SIP request from " .. KSR.kx.get_srcip() .. ":" .. KSR.kx.get_srcport() .. "\n")
+		KSR.x.exit()
+	end
+end
+
+function ksr_route_withindlg()
+	if KSR.siputils.has_totag() < 0 then
+		return 1
+	end
+	if KSR.rr.loose_route() > 0 then
+		ksr_route_dlguri()
+		if KSR.is_ACK() then
+			ksr_route_natmanage()
+		elseif KSR.is_NOTIFY() then
+			KSR.rr.record_route()
+		end
+		ksr_route_relay()
+		KSR.x.exit()
+	end
+	if KSR.is_ACK() then
+		-- ACK to a local negative reply (e.g. gcp's reply to a picker) or
+		-- to a relayed one: tm absorbs it
+		if KSR.tm.t_check_trans() > 0 then
+			ksr_route_relay()
+		end
+		KSR.x.exit()
+	end
+	KSR.sl.sl_send_reply(404, "Not here")
+	KSR.x.exit()
+end
+
+function ksr_route_dlguri()
+	if not KSR.isdsturiset() then
+		KSR.nathelper.handle_ruri_alias()
+	end
+	return 1
+end
+
+function ksr_route_auth()
+	if KSR.kx.ifdef("WITH_AUTH") then
+		if KSR.is_REGISTER() or KSR.is_myself_furi() then
+			local fhost = KSR.kx.gete_fhost()
+			local pw = KSR.htable.sht_get("auth", KSR.kx.gete_fuser()) or ""
+			if KSR.auth.pv_auth_check(fhost, pw, 0, 1) < 0 then
+				KSR.auth.auth_challenge(fhost, 0)
+				KSR.x.exit()
+			end
+			if not KSR.is_method_in("RP") then
+				KSR.auth.consume_credentials()
+			end
+		end
+	end
+	-- only our own users may use this proxy to reach others; anyone may
+	-- call our users
+	if not KSR.is_myself_furi() and not KSR.is_myself_ruri() then
+		KSR.sl.sl_send_reply(403, "Not relaying")
+		KSR.x.exit()
+	end
+	return 1
+end
+
+function ksr_route_natdetect()
+	KSR.force_rport()
+	if KSR.nathelper.nat_uac_test(19) > 0 then
+		if KSR.is_REGISTER() then
+			KSR.nathelper.fix_nated_register()
+		elseif KSR.siputils.is_first_hop() > 0 then
+			KSR.nathelper.set_contact_alias()
+		end
+		KSR.setflag(FLT_NATS)
+	end
+	return 1
+end
+
+function ksr_route_natmanage()
+	if KSR.siputils.is_request() > 0 then
+		if KSR.siputils.has_totag() > 0 then
+			if KSR.rr.check_route_param("nat=yes") > 0 then
+				KSR.setbflag(FLB_NATB)
+			end
+		end
+	end
+	if not (KSR.isflagset(FLT_NATS) or KSR.isbflagset(FLB_NATB)) then
+		return 1
+	end
+	if KSR.siputils.is_request() > 0 then
+		if KSR.siputils.has_totag() < 0 then
+			if KSR.tmx.t_is_branch_route() > 0 then
+				KSR.rr.add_rr_param(";nat=yes")
+			end
+		end
+	end
+	if KSR.siputils.is_reply() > 0 then
+		if KSR.isbflagset(FLB_NATB) then
+			if KSR.siputils.is_first_hop() > 0 then
+				KSR.nathelper.set_contact_alias()
+			end
+		end
+	end
+	return 1
+end
+
+function ksr_route_registrar()
+	if not KSR.is_REGISTER() then
+		return 1
+	end
+	if not KSR.is_myself_ruri() then
+		KSR.sl.sl_send_reply(403, "Not relaying")
+		KSR.x.exit()
+	end
+	-- group numbers are virtual: no phone may register on them
+	local tu = KSR.kx.gete_tuser()
+	if KSR.gcp.is_group_number_str(tu) > 0 then
+		KSR.notice("REGISTER refused for pickup group number " .. tu .. " from " .. KSR.kx.get_srcip() .. "\n")
+		KSR.sl.sl_send_reply(403, "Pickup Group Number")
+		KSR.x.exit()
+	end
+	if KSR.isflagset(FLT_NATS) then
+		KSR.setbflag(FLB_NATB)
+		KSR.setbflag(FLB_NATSIPPING)
+	end
+	if KSR.registrar.save("location", 0) < 0 then
+		KSR.sl.sl_reply_error()
+	end
+	KSR.x.exit()
+end
+
+-- A call to a pickup group number: pick up the call of that group that
+-- has been ringing the longest.
+function ksr_route_pickup()
+	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 or not KSR.is_myself_ruri() then
+		return 1
+	end
+	if KSR.gcp.is_group_number() < 0 then
+		return 1
+	end
+
+	local rc = KSR.gcp.pickup()
+	if rc == 1 then
+		-- replaces or auto: the INVITE now goes to the caller, with Replaces
+		KSR.info("pickup in group " .. KSR.kx.gete_tuser() .. " by " .. KSR.kx.gete_fuser()
+			.. ": to the caller at " .. KSR.kx.get_ruri() .. "\n")
+		KSR.tm.t_on_branch("ksr_branch_manage")
+		KSR.tm.t_on_reply("ksr_onreply_manage")
+		if KSR.tm.t_relay() < 0 then
+			KSR.sl.sl_reply_error()
+		end
+	elseif rc == 2 or rc == 0 then
+		-- inject: gcp answered the picker and rings its phone with the call
+		-- (0: a retransmission, absorbed)
+	elseif rc == -3 then
+		KSR.sl.send_reply(480, "Nothing To Pick Up")
+	elseif rc == -4 then
+		KSR.sl.send_reply(403, "Pickup Not Allowed")
+	else
+		KSR.sl.send_reply(500, "Pickup Failed")
+	end
+	KSR.x.exit()
+end
+
+-- Calls to local users, with the Lync routing cases.
+function ksr_route_local()
+	if not KSR.is_myself_ruri() then
+		ksr_route_relay()
+		KSR.x.exit()
+	end
+	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 then
+		ksr_route_location()
+		ksr_route_relay()
+		KSR.x.exit()
+	end
+	local ru = KSR.kx.get_ruser()
+	KSR.pv.sets("$avp(callee)", ru)
+
+	-- private line: rings its owner, never pickable
+	local owner = KSR.htable.sht_get("cases", "private::" .. ru)
+	if owner ~= nil then
+		KSR.pv.sets("$rU", owner)
+		KSR.pv.sets("$avp(callee)", owner)
+		KSR.info("call " .. KSR.kx.get_callid() .. ": private line of " .. owner .. ", not pickable\n")
+		ksr_route_location()
+		ksr_route_relay()
+		KSR.x.exit()
+	end
+	-- response group: rings its agents, never pickable
+	local agents = KSR.htable.sht_get("cases", "rgs::" .. ru)
+	if agents ~= nil then
+		KSR.info("call " .. KSR.kx.get_callid() .. ": response group " .. ru .. ", not pickable\n")
+		local list = ksr_split(agents)
+		KSR.pv.sets("$rU", list[1])
+		KSR.pv.sets("$avp(callee)", list[1])
+		ksr_route_location()
+		ksr_route_ring_list(list, 2)
+		ksr_route_relay()
+		KSR.x.exit()
+	end
+	-- delegates or a team call: the user and the others ring, not pickable
+	agents = KSR.htable.sht_get("cases", "delegates::" .. ru) or KSR.htable.sht_get("cases", "team::" .. ru)
+	if agents ~= nil then
+		KSR.info("call " .. KSR.kx.get_callid() .. ": " .. ru .. " rings with delegates or a team, not pickable\n")
+		ksr_route_location()
+		ksr_route_ring_list(ksr_split(agents), 1)
+		ksr_route_relay()
+		KSR.x.exit()
+	end
+
+	-- an ordinary call to a member of a pickup group: track it (not for
+	-- calls from the member's personal contacts: gcp.track says -3)
+	local rc = KSR.gcp.track()
+	if rc == 1 then
+		KSR.info("call " .. KSR.kx.get_callid() .. " to " .. ru .. " tracked for pickup\n")
+	elseif rc == -3 then
+		KSR.info("call " .. KSR.kx.get_callid() .. " to " .. ru .. " may not be picked up\n")
+	end
+	ksr_route_location()
+	ksr_route_relay()
+	KSR.x.exit()
+end
+
+-- ring every registered device of the user in the R-URI
+function ksr_route_location()
+	local rc = KSR.registrar.lookup("location")
+	if rc < 0 then
+		KSR.tm.t_newtran()
+		if rc == -1 or rc == -3 then
+			KSR.sl.send_reply(404, "Not Found")
+			KSR.x.exit()
+		elseif rc == -2 then
+			KSR.sl.send_reply(405, "Method Not Allowed")
+			KSR.x.exit()
+		end
+	end
+	return 1
+end
+
+-- "a,b,c" -> { "a", "b", "c" }
+function ksr_split(s)
+	local t = {}
+	for v in string.gmatch(s, "[^,]+") do
+		t[#t + 1] = v
+	end
+	return t
+end
+
+-- add the registered devices of the users in list, from position first,
+-- to the destination set
+function ksr_route_ring_list(list, first)
+	local rd = KSR.kx.get_rhost()
+	for i = first, #list do
+		KSR.registrar.lookup_to_dset("location", "sip:" .. list[i] .. "@" .. rd)
+	end
+	return 1
+end
+
+-- failure_route[MANAGE_FAILURE]: unanswered calls go to voicemail; a
+-- picked-up call never does
+function ksr_failure_manage()
+	ksr_route_natmanage()
+	if KSR.tm.t_is_canceled() > 0 then
+		return 1
+	end
+	local callee = KSR.pv.get("$avp(callee)")
+	if callee == nil then
+		return 1
+	end
+	if KSR.gcp.was_picked() > 0 then
+		KSR.info("call " .. KSR.kx.get_callid() .. " was picked up: no voicemail\n")
+		return 1
+	end
+	if KSR.tm.t_check_status("408|480|486|603") > 0 or KSR.tm.t_branch_timeout() > 0 then
+		VOICEMAIL_HOST = VOICEMAIL_HOST or cfg_define("VOICEMAIL_HOST", "127.0.0.1:5099")
+		KSR.seturi("sip:vm-" .. callee .. "@" .. VOICEMAIL_HOST)
+		KSR.resetdsturi()
+		KSR.info("call " .. KSR.kx.get_callid() .. " to " .. callee .. " not answered: to voicemail "
+			.. KSR.kx.get_ruri() .. "\n")
+		KSR.tm.t_on_failure("ksr_failure_voicemail")
+		KSR.tm.t_relay()
+	end
+	return 1
+end
+
+function ksr_failure_voicemail()
+	return 1
+end
+
+-- branch_route[MANAGE_BRANCH]
+function ksr_branch_manage()
+	ksr_route_natmanage()
+	return 1
+end
+
+-- onreply_route[MANAGE_REPLY]
+function ksr_onreply_manage()
+	local rs = KSR.kx.get_status()
+	if rs >= 100 and rs < 300 then
+		ksr_route_natmanage()
+	end
+	return 1
+end
+
+-- event_route[gcp:picked]: one line per pickup, who picked which call
+function ksr_gcp_event(evname)
+	KSR.notice("gcp: call " .. (KSR.pv.get("$gcp(callid)") or "") .. " from " .. (KSR.pv.get("$gcp(caller)") or "")
+		.. " to " .. (KSR.pv.get("$gcp(callee)") or "") .. " in group " .. (KSR.pv.get("$gcp(group)") or "")
+		.. " picked up by " .. (KSR.pv.get("$gcp(picker)") or "") .. " (" .. evname .. ")\n")
+	return 1
+end

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# KEMI: Kamailio with cfg/kamailio-kemi.cfg, whose routing is the Lua script
+# cfg/kamailio-lua.lua (app_lua, Debian's kamailio-lua-modules), passes the
+# SIPp basic pickup of tests/sipp/tests_basic.sh in inject and in replaces
+# mode, the gcp:picked event reaches the Lua callback (modparam
+# event_callback), and the register and with_auth tests of the SIPp suite
+# pass too. KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+bash scripts/setup-deb.sh kemi || { echo "kemi: 0 passed, 1 failed"; exit 1; }
+export GCP_TEST_KPORT=5096
+export GCP_TEST_OUT=$PWD/tests/out-kemi
+rm -rf "$GCP_TEST_OUT"
+. tests/sipp/lib.sh
+. tests/kstart.sh
+SUITE=kemi
+passed=0
+failed=0
+trap k_stop_cfg EXIT
+load_basic_pickup
+
+# the event: one log line per pickup, from ksr_gcp_event()
+t_picked_event() {
+	local i
+	for i in $(seq 1 20); do
+		grep -q "gcp: call .* from sip:3001@127.0.0.1 to 1001 in group 7001 picked up by sip:2001@127.0.0.1 (gcp:picked)" "$KLOG" && return 0
+		sleep 0.1
+	done
+	echo "  no gcp:picked line from the Lua callback in $KLOG:"
+	grep -i 'gcp\|error' "$KLOG" | tail -n 10 | sed 's/^/    /'
+	return 1
+}
+
+# more of the SIPp suites, against the Lua routing: REGISTER (a group
+# number is refused), and WITH_AUTH (digest authentication of local users)
+load_sipp_test tests_flow.sh register
+load_sipp_test tests_flow.sh with_auth
+
+# KEMI_ALL=1: every test of the SIPp suites (tests/sipp/tests_*.sh) in
+# every mode, with the parties on 6101..6499 instead of 5101..5499 and
+# voicemail on 6099 (some 10 minutes)
+if [ "${KEMI_ALL:-0}" = 1 ]; then
+	ALL_TESTS=""
+	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh; do . "tests/sipp/$f"; done
+	for t in $ALL_TESTS; do
+		eval "$(sipp_fn "$t" "t_$t" 's/\b5([1-4][0-9][0-9]|099)\b/6\1/g')"
+	done
+	VM_HOST=127.0.0.1:6099
+	modes="inject replaces auto auth"
+else
+	modes="inject replaces auth"
+fi
+
+for mode in $modes; do
+	cp cfg/gcp.xml "$OUT/gcp.xml"
+	defs=(-A "GCP_MODULE=\"$ROOT/modules/gcp/gcp.so\"" -A "GCP_LUA=\"$ROOT/cfg/kamailio-lua.lua\"")
+	[ "$mode" = replaces ] && defs+=(-A GCP_REPLACES)
+	[ "$mode" = auto ] && defs+=(-A GCP_AUTO)
+	[ "$mode" = auth ] && defs+=(-A WITH_AUTH)
+	if ! k_start_cfg "$ROOT" cfg/kamailio-kemi.cfg "${defs[@]}"; then
+		failed=$((failed + 1))
+		echo "FAIL kemi kamailio-start $mode"
+		continue
+	fi
+	if [ "${KEMI_ALL:-0}" = 1 ]; then
+		for name in $ALL_TESTS; do
+			# the modes of a test as tests/sipp/run.sh decides them
+			if declare -F "modes_$name" >/dev/null; then
+				"modes_$name" | grep -qw "$mode" || continue
+			elif [ "$mode" = auth ]; then
+				continue
+			fi
+			run_one "$mode/$name" "t_$name" "$mode"
+		done
+		[ "$mode" = inject ] && run_one "picked_event/$mode" t_picked_event "$mode"
+	else
+		case $mode in
+		inject)
+			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"
+			run_one "picked_event/$mode" t_picked_event "$mode"
+			run_one "register/$mode" t_register_59 "$mode"
+			;;
+		replaces)
+			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"
+			;;
+		auth)
+			run_one "with_auth/$mode" t_with_auth_59 "$mode"
+			;;
+		esac
+	fi
+	k_stop_cfg
+	cp "$KLOG" "$OUT/kamailio-$mode.log"
+done
+
+echo "kemi: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
