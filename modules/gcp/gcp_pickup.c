@@ -31,6 +31,7 @@
 #include "../../core/parser/parse_uri.h"
 #include "../../core/msg_translator.h"
 #include "../../core/parser/parse_content.h"
+#include "../../core/parser/parse_cseq.h"
 
 #include "gcp_mod.h"
 #include "gcp_pickup.h"
@@ -260,6 +261,19 @@ static int gcp_msg_add_headers(struct sip_msg *msg, const char *hdrs, int len)
 	return 0;
 }
 
+/* A 2xx answering an INVITE: tm also reports here the 200 OK of the
+ * CANCELs it sends on the transaction's branches, which answers nothing. */
+static int gcp_invite_answered(struct tmcb_params *ps)
+{
+	struct sip_msg *rpl = ps->rpl;
+
+	if(ps->code < 200 || ps->code >= 300 || rpl == NULL || rpl == FAKED_REPLY)
+		return 0;
+	if(parse_headers(rpl, HDR_CSEQ_F, 0) < 0 || rpl->cseq == NULL)
+		return 0;
+	return get_cseq(rpl)->method_id == METHOD_INVITE;
+}
+
 /* ---- the timer list ---- */
 
 /* Set the next phase and when the timer acts on it. */
@@ -309,7 +323,7 @@ static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
 	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
 
-	if(type == TMCB_RESPONSE_IN && ps->code >= 200 && ps->code < 300) {
+	if(type == TMCB_RESPONSE_IN && gcp_invite_answered(ps)) {
 		if(ctx->mode == GCP_MODE_AUTO
 				&& !gcp_phase_cas(
 						ctx, GCP_PH_REPLACES_WAIT, GCP_PH_PICKED_CHECK)
@@ -422,8 +436,8 @@ static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
 			return;
 		case TMCB_RESPONSE_IN:
 			branch = gcp_tmb.t_gett_branch();
-			if(ctx->branch >= 0 && branch == ctx->branch && ps->code >= 200
-					&& ps->code < 300)
+			if(ctx->branch >= 0 && branch == ctx->branch
+					&& gcp_invite_answered(ps))
 				gcp_ctx_resolve(ctx, 1);
 			return;
 		case TMCB_ON_BRANCH_FAILURE:
@@ -665,10 +679,15 @@ int gcp_pickup(struct sip_msg *msg)
 			call->len[GCP_F_CALLID], gcp_call_field(call, GCP_F_CALLID, NULL),
 			call->len[GCP_F_CALLER], gcp_call_field(call, GCP_F_CALLER, NULL),
 			call->len[GCP_F_CALLEE], gcp_call_field(call, GCP_F_CALLEE, NULL));
-	if(gcp_mode == GCP_MODE_INJECT)
+	/* auto: a caller's UA that does not list "replaces" would only see a
+	 * second incoming call: inject at once */
+	if(gcp_mode == GCP_MODE_INJECT
+			|| (gcp_mode == GCP_MODE_AUTO && !(call->flags & GCP_CF_REPLACES))) {
+		ctx->mode = GCP_MODE_INJECT;
 		ret = gcp_pickup_inject(msg, ctx);
-	else
+	} else {
 		ret = gcp_pickup_replaces(msg, ctx);
+	}
 	/* the creator's reference; callbacks and the pending list hold theirs */
 	gcp_ctx_unref(ctx);
 	return ret;

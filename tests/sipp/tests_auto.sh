@@ -1,7 +1,7 @@
 # What the caller's UA does with the Replaces INVITE, and how replaces and
 # auto mode cope: the picker must end up talking to the caller.
 
-ALL_TESTS="$ALL_TESTS auto_refused auto_stalled replaces_second_call"
+ALL_TESTS="$ALL_TESTS auto_refused auto_stalled auto_rings replaces_second_call"
 
 # The caller's UA refuses the Replaces INVITE (481): auto mode falls back
 # to inject, the picker's phone gets the call, the caller is connected to it.
@@ -36,6 +36,24 @@ t_auto_stalled() {
 	sw || return 1
 	expect "the picker's first reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 487' || return 1
 	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect_no_calls
+}
+
+# The caller's UA rings the Replaces INVITE as a second incoming call and
+# answers gcp's CANCEL with 200 before its 487: that 200 is no answer; after
+# auto_timeout the picker's phone gets the call.
+modes_auto_rings() { echo auto; }
+t_auto_rings() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uas c-ua caller_ua_rings.xml 5202
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagQ -key contact_port 5202 -d 300
+	sleep 0.5
+	uas p-phone picker_phone.xml 5302
+	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect "the call on the picker's phone" "$(msg p-phone '^INVITE ')" '^From: .*;tag=tagQ' || return 1
 	expect_no_calls
 }
 
