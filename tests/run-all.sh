@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # suite name | what it is | command
 SUITES=(
 	"unit|unit tests (check, ASan + UBSan)|make -s -C tests/unit check"
-	"fuzz|libFuzzer smoke run|make -s -C tests/fuzz run SECONDS=${GCP_FUZZ_SECONDS:-10}"
+	"fuzz|libFuzzer smoke run|make -s -C tests/fuzz run SECONDS=${GCP_FUZZ_SECONDS:-5}"
 	"sipp|SIPp suites against Kamailio|bash tests/sipp/run.sh"
 	"smoke|make run, as a user starts it|bash tests/smoke_run.sh"
 	"rpc|management: kamcmd, persistence, statistics|bash tests/rpc/run.sh"
@@ -16,6 +16,7 @@ SUITES=(
 	"kemi|the Lua (KEMI) configuration|bash tests/kemi/run.sh"
 	"prom|statistics on Prometheus /metrics, JSON-RPC and kamcli|bash tests/prom/run.sh"
 	"deb|the Debian package: build, install, one pickup, purge|bash tests/deb/run.sh"
+	"interop|real SIP clients (baresip, linphone, Twinkle) in every seat and mode|bash tests/interop/run.sh"
 )
 
 total_p=0
