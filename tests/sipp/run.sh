@@ -14,24 +14,42 @@ failed=0
 failed_names=()
 modes=${GCP_MODES:-"inject replaces auto auth"}
 
-run_test() {
+# one attempt of a test, in its own folder; 0 when it passed
+attempt() {
 	local mode=$1 name=$2
 	T_DIR=$OUT/$mode/$name
 	rm -rf "$T_DIR"
 	mkdir -p "$T_DIR"
-	local start=$(date +%s.%N)
-	if ( set +e; MODE=$mode; "t_$name" ) >"$T_DIR/test.log" 2>&1; then
-		passed=$((passed + 1))
-		printf 'PASS %-28s %-8s %5.1fs\n' "$name" "$mode" "$(echo "$(date +%s.%N) - $start" | bc)"
-	else
-		failed=$((failed + 1))
-		failed_names+=("$name/$mode")
-		printf 'FAIL %-28s %-8s\n' "$name" "$mode"
-		sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
-	fi
+	( set +e; MODE=$mode; "t_$name" ) >"$T_DIR/test.log" 2>&1
+	local rc=$?
 	# nothing of this test may leak into the next one
 	pkill -f -- "-message_file $T_DIR/" 2>/dev/null
 	unreg_all
+	return $rc
+}
+
+# A test that fails is run once more (timing on a loaded machine): it
+# counts as passed only when the second attempt passes, and says so.
+run_test() {
+	local mode=$1 name=$2
+	local start=$(date +%s.%N) note=""
+	if ! attempt "$mode" "$name"; then
+		mv "$OUT/$mode/$name" "$OUT/$mode/$name.first" 2>/dev/null
+		sleep 2
+		if attempt "$mode" "$name"; then
+			note=" (passed on the second attempt; first: $OUT/$mode/$name.first)"
+		else
+			failed=$((failed + 1))
+			failed_names+=("$name/$mode")
+			printf 'FAIL %-28s %-8s\n' "$name" "$mode"
+			sed 's/^/    /' "$OUT/$mode/$name.first/test.log" | tail -n 20
+			echo "    -- second attempt:"
+			sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
+			return
+		fi
+	fi
+	passed=$((passed + 1))
+	printf 'PASS %-28s %-8s %5.1fs%s\n' "$name" "$mode" "$(echo "$(date +%s.%N) - $start" | bc)" "$note"
 }
 
 for mode in $modes; do
