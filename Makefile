@@ -50,17 +50,6 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	@$(MAKE) -s -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
-# The stress suite (issue 5): races with children=8, faults, 10,000 calls and
-# the module's shm, bounds, hostile input; STRESS_ROUNDS (20) race rounds
-.PHONY: stress test-valgrind
-stress: setup module
-	@bash tests/stress/run.sh
-
-# SIPp suites against Kamailio under valgrind memcheck; no invalid access or
-# definite leak in gcp (GCP_TESTS / GCP_MODES select, as for tests/sipp)
-test-valgrind: setup module
-	@bash tests/stress/valgrind.sh
-
 format: $(KAMAILIO_STAMP)
 	clang-format --style=file:$(KAMAILIO_SRC)/.clang-format -i modules/gcp/*.[ch] tests/unit/*.[ch]
 

@@ -682,7 +682,8 @@ int gcp_pickup(struct sip_msg *msg)
 	/* auto: a caller's UA that does not list "replaces" would only see a
 	 * second incoming call: inject at once */
 	if(gcp_mode == GCP_MODE_INJECT
-			|| (gcp_mode == GCP_MODE_AUTO && !(call->flags & GCP_CF_REPLACES))) {
+			|| (gcp_mode == GCP_MODE_AUTO
+					&& !(call->flags & GCP_CF_REPLACES))) {
 		ctx->mode = GCP_MODE_INJECT;
 		ret = gcp_pickup_inject(msg, ctx);
 	} else {
