@@ -9,6 +9,7 @@
 #   make docs     modules/gcp/README from the DocBook in modules/gcp/doc/
 #   make render   docs/walkthrough.svg, .png from docs/walkthrough.msc (mscgen)
 #   make test-deb build, install, try and remove the package (tests/deb)
+#   make bench    benchmarks: docs/PERFORMANCE.md + bench/results/ (~10 min)
 
 SHELL := /bin/bash
 ROOT := $(abspath .)
@@ -50,6 +51,18 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	@$(MAKE) -s -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
+# The stress suite (issue 5): races with children=8, faults, 10,000 calls and
+# the module's shm, bounds, hostile input; STRESS_ROUNDS (20) race rounds
+.PHONY: stress test-valgrind
+stress: setup module
+	@bash tests/stress/run.sh
+
+# SIPp suites against Kamailio under valgrind memcheck; no invalid access or
+# definite leak in gcp (GCP_TESTS / GCP_MODES select, as for tests/sipp)
+test-valgrind: setup module
+	@bash scripts/setup.sh valgrind
+	@bash tests/stress/valgrind.sh
+
 format: $(KAMAILIO_STAMP)
 	clang-format --style=file:$(KAMAILIO_SRC)/.clang-format -i modules/gcp/*.[ch] tests/unit/*.[ch]
 
@@ -81,3 +94,14 @@ render:
 
 test-deb: setup
 	@bash tests/deb/run.sh
+
+# ---- benchmarks (not part of make test) ----
+
+.PHONY: bench
+
+# the ring table alone, the cost of gcp_track() on the call path, pickup at
+# scale against the same job scripted with htable: bench/results/*.json and
+# docs/PERFORMANCE.md (bench/run.sh; BENCH_PARTS="ring callpath pickup")
+bench: setup module
+	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
+	@bash bench/run.sh
