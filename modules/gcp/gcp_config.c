@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -416,15 +417,19 @@ gcp_cfg_t *gcp_cfg_clone(const gcp_cfg_t *cfg)
 	return c;
 }
 
-static size_t range_pos(const gcp_cfg_t *cfg, const char *name, int *found)
+/* Binary search in records of `size` bytes sorted by the string pointer at
+ * `key_off`: the key's position, or where it would go (*found = 0). */
+static size_t sorted_pos(const void *base, size_t n, size_t size,
+		size_t key_off, const char *key, int *found)
 {
-	size_t lo = 0, hi = cfg->nranges, mid;
+	size_t lo = 0, hi = n, mid;
 	int r;
 
 	*found = 0;
 	while(lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		r = strcmp(cfg->ranges[mid].name, name);
+		r = strcmp(*(char *const *)((const char *)base + mid * size + key_off),
+				key);
 		if(r == 0) {
 			*found = 1;
 			return mid;
@@ -437,25 +442,16 @@ static size_t range_pos(const gcp_cfg_t *cfg, const char *name, int *found)
 	return lo;
 }
 
+static size_t range_pos(const gcp_cfg_t *cfg, const char *name, int *found)
+{
+	return sorted_pos(cfg->ranges, cfg->nranges, sizeof(gcp_range_t),
+			offsetof(gcp_range_t, name), name, found);
+}
+
 static size_t member_pos(const gcp_cfg_t *cfg, const char *user, int *found)
 {
-	size_t lo = 0, hi = cfg->nmembers, mid;
-	int r;
-
-	*found = 0;
-	while(lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		r = strcmp(cfg->members[mid].user, user);
-		if(r == 0) {
-			*found = 1;
-			return mid;
-		}
-		if(r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return sorted_pos(cfg->members, cfg->nmembers, sizeof(gcp_member_t),
+			offsetof(gcp_member_t, user), user, found);
 }
 
 const gcp_range_t *gcp_cfg_find_range(const gcp_cfg_t *cfg, const char *name)
