@@ -9,7 +9,7 @@
 
 /*
  * The ring table (see gcp_ring.h). Invariants, all under the group lock of
- * the call (slot = hash of its group string, which never changes):
+ * the call (its group's bucket lock; the group string never changes):
  * - linked: in its group's all-list, counted in ring->count, grp set;
  * - in the pickable list exactly when linked and state == RINGING.
  * "indexed" is guarded by the transaction-index bucket lock instead;
@@ -39,12 +39,13 @@ typedef struct gcp_group
 struct gcp_ring
 {
 	gcp_ring_env_t env;
-	unsigned nslots;
+	unsigned nslots;   /* locks per hash (2 * nslots in all) */
+	unsigned nbuckets; /* buckets per hash, a multiple of nslots */
 	unsigned max_calls;
 	unsigned count;		  /* linked calls (atomic) */
 	unsigned npickable;	  /* calls in pickable lists (atomic) */
-	gcp_group_t **groups; /* nslots buckets */
-	gcp_call_t **tids;	  /* nslots buckets */
+	gcp_group_t **groups; /* nbuckets buckets */
+	gcp_call_t **tids;	  /* nbuckets buckets */
 };
 
 /* field limits; TO_TAG is not given at track time */
@@ -68,18 +69,33 @@ static unsigned group_hash(const char *s, size_t len)
 	return h;
 }
 
-static unsigned group_slot(const gcp_ring_t *ring, const char *s, size_t len)
+static unsigned group_bucket(
+		const gcp_ring_t *ring, const char *s, size_t len)
 {
-	return group_hash(s, len) % ring->nslots;
+	return group_hash(s, len) % ring->nbuckets;
 }
 
-/* the lock that guards a call: its group's slot */
-static unsigned call_slot(const gcp_ring_t *ring, const gcp_call_t *c)
+/* the bucket of a call's group; its lock guards the call */
+static unsigned call_bucket(const gcp_ring_t *ring, const gcp_call_t *c)
 {
-	return group_slot(ring, c->data + c->off[GCP_F_GROUP], c->len[GCP_F_GROUP]);
+	return group_bucket(
+			ring, c->data + c->off[GCP_F_GROUP], c->len[GCP_F_GROUP]);
 }
 
-static unsigned tid_slot(
+/* Locks: many buckets share one lock, so chains stay short with few
+ * locks. Group bucket b is guarded by lock b % nslots, transaction-index
+ * bucket b by lock nslots + b % nslots. */
+static unsigned group_lock_of(const gcp_ring_t *ring, unsigned bucket)
+{
+	return bucket % ring->nslots;
+}
+
+static unsigned tid_lock_of(const gcp_ring_t *ring, unsigned bucket)
+{
+	return ring->nslots + bucket % ring->nslots;
+}
+
+static unsigned tid_bucket(
 		const gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
 {
 	/* tindex is a small hash index, tlabel a counter: mix both */
@@ -88,7 +104,7 @@ static unsigned tid_slot(
 	h ^= h >> 15;
 	h *= 0x2c1b3c6du;
 	h ^= h >> 12;
-	return h % ring->nslots;
+	return h % ring->nbuckets;
 }
 
 static void lock_slot(gcp_ring_t *ring, unsigned idx)
@@ -101,26 +117,47 @@ static void unlock_slot(gcp_ring_t *ring, unsigned idx)
 	ring->env.unlock(ring->env.lock_ctx, idx);
 }
 
+unsigned gcp_ring_buckets(unsigned nslots, unsigned max_calls)
+{
+	/* about four calls per bucket when the table is full (and a bounded
+	 * table for "no limit"), never fewer buckets than locks */
+	unsigned want = max_calls ? max_calls / 4 : GCP_RING_MAX_BUCKETS / 4;
+	unsigned n = 1;
+
+	if(want > GCP_RING_MAX_BUCKETS)
+		want = GCP_RING_MAX_BUCKETS;
+	while(n < want)
+		n <<= 1;
+	/* a multiple of nslots, so every lock guards the same share */
+	if(n < nslots)
+		n = nslots;
+	n = (n + nslots - 1) / nslots * nslots;
+	return n;
+}
+
 gcp_ring_t *gcp_ring_create(
 		const gcp_ring_env_t *env, unsigned nslots, unsigned max_calls)
 {
 	gcp_ring_t *ring;
+	unsigned nbuckets;
 	size_t size;
 
 	if(!env || !env->alloc || !env->release || !env->lock || !env->unlock
-			|| nslots == 0 || nslots > UINT_MAX / 2)
+			|| nslots == 0 || nslots > GCP_RING_MAX_BUCKETS)
 		return NULL;
-	size = sizeof(*ring) + (size_t)nslots * sizeof(gcp_group_t *)
-		   + (size_t)nslots * sizeof(gcp_call_t *);
+	nbuckets = gcp_ring_buckets(nslots, max_calls);
+	size = sizeof(*ring) + (size_t)nbuckets * sizeof(gcp_group_t *)
+		   + (size_t)nbuckets * sizeof(gcp_call_t *);
 	ring = env->alloc(size);
 	if(!ring)
 		return NULL;
 	memset(ring, 0, size);
 	ring->env = *env;
 	ring->nslots = nslots;
+	ring->nbuckets = nbuckets;
 	ring->max_calls = max_calls;
 	ring->groups = (gcp_group_t **)(ring + 1);
-	ring->tids = (gcp_call_t **)(ring->groups + nslots);
+	ring->tids = (gcp_call_t **)(ring->groups + nbuckets);
 	return ring;
 }
 
@@ -130,7 +167,7 @@ void gcp_ring_destroy(gcp_ring_t *ring)
 		return;
 	/* Shutdown: nobody else runs. Every call still linked or indexed goes;
 	 * linked ones are normally indexed too, so free those via the index. */
-	for(unsigned i = 0; i < ring->nslots; i++) {
+	for(unsigned i = 0; i < ring->nbuckets; i++) {
 		gcp_group_t *g = ring->groups[i];
 		while(g) {
 			gcp_group_t *gn = g->next;
@@ -147,7 +184,7 @@ void gcp_ring_destroy(gcp_ring_t *ring)
 			g = gn;
 		}
 	}
-	for(unsigned i = 0; i < ring->nslots; i++) {
+	for(unsigned i = 0; i < ring->nbuckets; i++) {
 		gcp_call_t *c = ring->tids[i];
 		while(c) {
 			gcp_call_t *cn = c->tid_next;
@@ -159,9 +196,9 @@ void gcp_ring_destroy(gcp_ring_t *ring)
 }
 
 static gcp_group_t *group_find(
-		gcp_ring_t *ring, unsigned slot, const char *s, size_t len)
+		gcp_ring_t *ring, unsigned bucket, const char *s, size_t len)
 {
-	for(gcp_group_t *g = ring->groups[slot]; g; g = g->next)
+	for(gcp_group_t *g = ring->groups[bucket]; g; g = g->next)
 		if(g->len == len && memcmp(g->name, s, len) == 0)
 			return g;
 	return NULL;
@@ -202,7 +239,7 @@ static void pk_insert_before(
 
 /* Out of the group lists; the group goes with its last call. Caller holds
  * the group lock. */
-static void call_unlink(gcp_ring_t *ring, unsigned slot, gcp_call_t *c)
+static void call_unlink(gcp_ring_t *ring, unsigned bucket, gcp_call_t *c)
 {
 	gcp_group_t *g = c->grp;
 
@@ -226,7 +263,7 @@ static void call_unlink(gcp_ring_t *ring, unsigned slot, gcp_call_t *c)
 	__atomic_sub_fetch(&ring->count, 1, __ATOMIC_RELAXED);
 
 	if(--g->ncalls == 0) {
-		gcp_group_t **pp = &ring->groups[slot];
+		gcp_group_t **pp = &ring->groups[bucket];
 		while(*pp != g)
 			pp = &(*pp)->next;
 		*pp = g->next;
@@ -237,13 +274,16 @@ static void call_unlink(gcp_ring_t *ring, unsigned slot, gcp_call_t *c)
 /* into the transaction index under the call's tindex and tlabel */
 static void tid_insert(gcp_ring_t *ring, gcp_call_t *c)
 {
-	unsigned b = tid_slot(ring, c->tindex, c->tlabel);
+	unsigned b = tid_bucket(ring, c->tindex, c->tlabel);
 
-	lock_slot(ring, ring->nslots + b);
+	lock_slot(ring, tid_lock_of(ring, b));
+	c->tid_prev = NULL;
 	c->tid_next = ring->tids[b];
+	if(c->tid_next)
+		c->tid_next->tid_prev = c;
 	ring->tids[b] = c;
 	c->indexed = 1;
-	unlock_slot(ring, ring->nslots + b);
+	unlock_slot(ring, tid_lock_of(ring, b));
 }
 
 size_t gcp_ring_call_size(const gcp_call_info_t *info)
@@ -297,7 +337,7 @@ int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 	gcp_call_t *c;
 	gcp_group_t *g;
 	size_t pos = 0;
-	unsigned slot;
+	unsigned bucket;
 	int rc;
 
 	if(!ring || !info || !out)
@@ -335,14 +375,14 @@ int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 	c->tlabel = info->tlabel;
 	c->tracked_ms = now_ms;
 
-	slot = call_slot(ring, c);
-	lock_slot(ring, slot);
-	g = group_find(ring, slot, info->s[GCP_F_GROUP], info->len[GCP_F_GROUP]);
+	bucket = call_bucket(ring, c);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	g = group_find(ring, bucket, info->s[GCP_F_GROUP], info->len[GCP_F_GROUP]);
 	if(!g) {
 		size_t glen = info->len[GCP_F_GROUP];
 		g = ring->env.alloc(sizeof(*g) + glen + 1);
 		if(!g) {
-			unlock_slot(ring, slot);
+			unlock_slot(ring, group_lock_of(ring, bucket));
 			ring->env.release(c);
 			__atomic_sub_fetch(&ring->count, 1, __ATOMIC_RELAXED);
 			return GCP_RING_E_NOMEM;
@@ -351,8 +391,8 @@ int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 		g->len = (unsigned)glen;
 		memcpy(g->name, info->s[GCP_F_GROUP], glen);
 		g->name[glen] = '\0';
-		g->next = ring->groups[slot];
-		ring->groups[slot] = g;
+		g->next = ring->groups[bucket];
+		ring->groups[bucket] = g;
 	}
 	c->grp = g;
 	c->all_prev = g->all_tail;
@@ -363,7 +403,7 @@ int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 	g->all_tail = c;
 	g->ncalls++;
 	c->linked = 1;
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 
 	if(info->has_tid)
 		tid_insert(ring, c);
@@ -386,15 +426,15 @@ void gcp_ring_index(
 int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 		size_t len, uint64_t now_ms)
 {
-	unsigned slot;
+	unsigned bucket;
 	gcp_group_t *g;
 	gcp_call_t *at, *prev;
 	int rc = 0;
 
 	if(!ring || !call || !to_tag || len == 0)
 		return 0;
-	slot = call_slot(ring, call);
-	lock_slot(ring, slot);
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
 	if(!call->linked || call->state != GCP_CALL_TRACKED)
 		goto done;
 	if(len > GCP_RING_MAX_TAG) {
@@ -418,19 +458,19 @@ int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 	pk_insert_before(ring, g, call, at);
 	rc = 1;
 done:
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
 }
 
 int gcp_ring_block(gcp_ring_t *ring, gcp_call_t *call, int reason)
 {
-	unsigned slot;
+	unsigned bucket;
 	int rc = 0;
 
 	if(!ring || !call)
 		return 0;
-	slot = call_slot(ring, call);
-	lock_slot(ring, slot);
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
 	if(call->linked
 			&& (call->state == GCP_CALL_TRACKED
 					|| call->state == GCP_CALL_RINGING)) {
@@ -446,55 +486,57 @@ int gcp_ring_block(gcp_ring_t *ring, gcp_call_t *call, int reason)
 		 * release then ends in BLOCKED, not pickable again. */
 		call->not_pickable = reason;
 	}
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
 }
 
 void gcp_ring_forget(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned slot;
+	unsigned bucket;
 
 	if(!ring || !call)
 		return;
-	slot = call_slot(ring, call);
-	lock_slot(ring, slot);
-	call_unlink(ring, slot, call);
-	unlock_slot(ring, slot);
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	call_unlink(ring, bucket, call);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 }
 
 void gcp_ring_detach(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned tslot;
+	unsigned b;
 
 	if(!ring || !call)
 		return;
 	gcp_ring_forget(ring, call);
-	tslot = ring->nslots + tid_slot(ring, call->tindex, call->tlabel);
-	lock_slot(ring, tslot);
+	b = tid_bucket(ring, call->tindex, call->tlabel);
+	lock_slot(ring, tid_lock_of(ring, b));
 	if(call->indexed) {
-		gcp_call_t **pp = &ring->tids[tslot - ring->nslots];
-		while(*pp && *pp != call)
-			pp = &(*pp)->tid_next;
-		if(*pp)
-			*pp = call->tid_next;
-		call->tid_next = NULL;
+		/* doubly linked: no walk over a chain of cold calls */
+		if(call->tid_prev)
+			call->tid_prev->tid_next = call->tid_next;
+		else
+			ring->tids[b] = call->tid_next;
+		if(call->tid_next)
+			call->tid_next->tid_prev = call->tid_prev;
+		call->tid_prev = call->tid_next = NULL;
 		call->indexed = 0;
 	}
-	unlock_slot(ring, tslot);
+	unlock_slot(ring, tid_lock_of(ring, b));
 	gcp_ring_unref(ring, call);
 }
 
 gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len)
 {
-	unsigned slot;
+	unsigned bucket;
 	gcp_group_t *g;
 	gcp_call_t *c = NULL;
 
 	if(!ring || !group || len == 0 || len > GCP_RING_MAX_NUMBER)
 		return NULL;
-	slot = group_slot(ring, group, len);
-	lock_slot(ring, slot);
-	g = group_find(ring, slot, group, len);
+	bucket = group_bucket(ring, group, len);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	g = group_find(ring, bucket, group, len);
 	if(g && g->pk_head) {
 		c = g->pk_head;
 		pk_remove(ring, c);
@@ -502,20 +544,20 @@ gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len)
 		c->was_claimed = 1;
 		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
 	}
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 	return c;
 }
 
 int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned slot;
+	unsigned bucket;
 	gcp_call_t *at;
 	int rc = 0;
 
 	if(!ring || !call)
 		return 0;
-	slot = call_slot(ring, call);
-	lock_slot(ring, slot);
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
 	if(call->linked && call->state == GCP_CALL_CLAIMED && call->not_pickable) {
 		call->state = GCP_CALL_BLOCKED; /* blocked while claimed */
 	} else if(call->linked && call->state == GCP_CALL_CLAIMED) {
@@ -528,42 +570,42 @@ int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call)
 		pk_insert_before(ring, call->grp, call, at);
 		rc = 1;
 	}
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
 }
 
 int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned slot;
+	unsigned bucket;
 	int rc = 0;
 
 	if(!ring || !call)
 		return 0;
-	slot = call_slot(ring, call);
-	lock_slot(ring, slot);
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
 	if(call->state == GCP_CALL_CLAIMED) {
 		call->state = GCP_CALL_PICKED;
 		rc = 1;
 	}
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
 }
 
 gcp_call_t *gcp_ring_find(gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
 {
-	unsigned tslot;
+	unsigned b;
 	gcp_call_t *c;
 
 	if(!ring)
 		return NULL;
-	tslot = ring->nslots + tid_slot(ring, tindex, tlabel);
-	lock_slot(ring, tslot);
-	for(c = ring->tids[tslot - ring->nslots]; c; c = c->tid_next)
+	b = tid_bucket(ring, tindex, tlabel);
+	lock_slot(ring, tid_lock_of(ring, b));
+	for(c = ring->tids[b]; c; c = c->tid_next)
 		if(c->tindex == tindex && c->tlabel == tlabel)
 			break;
 	if(c)
 		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
-	unlock_slot(ring, tslot);
+	unlock_slot(ring, tid_lock_of(ring, b));
 	return c;
 }
 
@@ -585,15 +627,15 @@ void gcp_ring_unref(gcp_ring_t *ring, gcp_call_t *call)
 
 int gcp_ring_state(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned slot;
+	unsigned bucket;
 	int st;
 
 	if(!ring || !call)
 		return GCP_CALL_ENDED;
-	slot = call_slot(ring, call);
-	lock_slot(ring, slot);
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
 	st = call->state;
-	unlock_slot(ring, slot);
+	unlock_slot(ring, group_lock_of(ring, bucket));
 	return st;
 }
 
@@ -603,21 +645,24 @@ unsigned gcp_ring_expire(gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms)
 
 	if(!ring)
 		return 0;
+	/* one lock at a time, with all the buckets it guards */
 	for(unsigned i = 0; i < ring->nslots; i++) {
 		lock_slot(ring, i);
-		gcp_group_t *g = ring->groups[i];
-		while(g) {
-			gcp_group_t *gn = g->next; /* g may go with its last call */
-			gcp_call_t *c = g->all_head;
-			/* tracked order: stop at the first young call */
-			while(c && now_ms > c->tracked_ms
-					&& now_ms - c->tracked_ms > max_age_ms) {
-				gcp_call_t *cn = c->all_next;
-				call_unlink(ring, i, c);
-				n++;
-				c = cn;
+		for(unsigned b = i; b < ring->nbuckets; b += ring->nslots) {
+			gcp_group_t *g = ring->groups[b];
+			while(g) {
+				gcp_group_t *gn = g->next; /* g may go with its last call */
+				gcp_call_t *c = g->all_head;
+				/* tracked order: stop at the first young call */
+				while(c && now_ms > c->tracked_ms
+						&& now_ms - c->tracked_ms > max_age_ms) {
+					gcp_call_t *cn = c->all_next;
+					call_unlink(ring, b, c);
+					n++;
+					c = cn;
+				}
+				g = gn;
 			}
-			g = gn;
 		}
 		unlock_slot(ring, i);
 	}
@@ -641,18 +686,19 @@ void gcp_ring_foreach(gcp_ring_t *ring, const char *group, size_t len,
 	if(!ring || !visit)
 		return;
 	if(group) {
-		unsigned slot = group_slot(ring, group, len);
-		lock_slot(ring, slot);
-		gcp_group_t *g = group_find(ring, slot, group, len);
+		unsigned bucket = group_bucket(ring, group, len);
+		lock_slot(ring, group_lock_of(ring, bucket));
+		gcp_group_t *g = group_find(ring, bucket, group, len);
 		if(g)
 			visit_group(g, visit, arg);
-		unlock_slot(ring, slot);
+		unlock_slot(ring, group_lock_of(ring, bucket));
 		return;
 	}
 	for(unsigned i = 0; i < ring->nslots && !stop; i++) {
 		lock_slot(ring, i);
-		for(gcp_group_t *g = ring->groups[i]; g && !stop; g = g->next)
-			stop = visit_group(g, visit, arg);
+		for(unsigned b = i; b < ring->nbuckets && !stop; b += ring->nslots)
+			for(gcp_group_t *g = ring->groups[b]; g && !stop; g = g->next)
+				stop = visit_group(g, visit, arg);
 		unlock_slot(ring, i);
 	}
 }

@@ -20,9 +20,12 @@
  * released call nearly always belongs). A second hash, on the transaction
  * (tindex, tlabel), finds a call from tm.
  *
- * Locks: 2 * nslots locks; slot i < nslots guards the groups hashed to i,
- * slot nslots + j guards the transaction-index bucket j. No function ever
- * holds two of them at once.
+ * Buckets and locks: each hash has gcp_ring_buckets(nslots, max_calls)
+ * buckets (about four calls per bucket at max_calls), so chains stay short
+ * whatever the number of locks. 2 * nslots locks: lock i < nslots guards
+ * the group buckets b with b % nslots == i, lock nslots + i the
+ * transaction-index buckets likewise. No function ever holds two locks at
+ * once.
  *
  * References: the transaction that tracked a call owns one (handed out by
  * gcp_ring_track(), returned by gcp_ring_detach()); every claim and find
@@ -43,6 +46,9 @@
 #define GCP_RING_MAX_URI 255
 #define GCP_RING_MAX_CALLID 255
 #define GCP_RING_MAX_TAG 64
+
+/* most buckets per hash (two hashes of pointers: 1 MiB on 64 bits) */
+#define GCP_RING_MAX_BUCKETS 65536
 
 /* return codes */
 #define GCP_RING_OK 0
@@ -93,7 +99,7 @@ typedef struct gcp_call
 	 * transaction index bucket */
 	struct gcp_call *all_prev, *all_next;
 	struct gcp_call *pk_prev, *pk_next;
-	struct gcp_call *tid_next;
+	struct gcp_call *tid_prev, *tid_next;
 	struct gcp_group *grp;
 	int refcnt;
 	unsigned char state;   /* enum gcp_call_state */
@@ -127,7 +133,13 @@ typedef struct gcp_call_info
 	int flags;
 } gcp_call_info_t;
 
-/* nslots: a power of two is not required; max_calls: 0 = no limit */
+/* Buckets per hash for nslots locks and max_calls: a multiple of nslots,
+ * about max_calls / 4 (16,384 for no limit), at most GCP_RING_MAX_BUCKETS
+ * unless nslots is larger. */
+unsigned gcp_ring_buckets(unsigned nslots, unsigned max_calls);
+
+/* nslots: number of locks per hash, 1 .. GCP_RING_MAX_BUCKETS, a power of
+ * two is not required; max_calls: 0 = no limit */
 gcp_ring_t *gcp_ring_create(
 		const gcp_ring_env_t *env, unsigned nslots, unsigned max_calls);
 void gcp_ring_destroy(gcp_ring_t *ring);

@@ -403,8 +403,9 @@ END_TEST
 
 START_TEST(test_find)
 {
-	/* one bucket: the lookup must compare both keys */
-	gcp_ring_t *ring = start(1, 0);
+	/* one bucket (one lock, max_calls 4): the lookup must compare both
+	 * keys */
+	gcp_ring_t *ring = start(1, 4);
 	gcp_call_t *a = track(ring, "7001", 1234, 5, 0, 10);
 	gcp_call_t *b = track(ring, "7001", 1234, 6, 0, 11);
 	gcp_call_t *c = track(ring, "7002", 99, 5, 0, 12);
@@ -432,6 +433,72 @@ START_TEST(test_find)
 	gcp_ring_detach(ring, a);
 	gcp_ring_detach(ring, c);
 	ck_assert_uint_eq(unit_live_allocs(&env), 1);
+	finish(ring);
+}
+END_TEST
+
+START_TEST(test_buckets)
+{
+	/* about four calls per bucket at max_calls, a power of two */
+	ck_assert_uint_eq(gcp_ring_buckets(1024, 100000), 32768);
+	ck_assert_uint_eq(gcp_ring_buckets(16, 4000), 1024);
+	/* never fewer than locks; a multiple of the locks */
+	ck_assert_uint_eq(gcp_ring_buckets(1024, 10), 1024);
+	ck_assert_uint_eq(gcp_ring_buckets(1, 4), 1);
+	ck_assert_uint_eq(gcp_ring_buckets(1000, 100000) % 1000, 0);
+	ck_assert_uint_ge(gcp_ring_buckets(1000, 100000), 32768);
+	ck_assert_uint_eq(gcp_ring_buckets(3, 0) % 3, 0);
+	/* bounded: no limit and huge limits */
+	ck_assert_uint_eq(gcp_ring_buckets(1024, 0), 16384);
+	ck_assert_uint_eq(gcp_ring_buckets(1024, 4000000000u), GCP_RING_MAX_BUCKETS);
+	ck_assert_uint_eq(gcp_ring_buckets(GCP_RING_MAX_BUCKETS, 0),
+			GCP_RING_MAX_BUCKETS);
+	/* too many locks */
+	env = unit_env(1);
+	ck_assert_ptr_null(gcp_ring_create(&env, GCP_RING_MAX_BUCKETS + 1, 0));
+	ck_assert_ptr_null(gcp_ring_create(&env, 0, 0));
+	ck_assert_uint_eq(unit_live_allocs(&env), 0);
+	unit_env_free(&env);
+}
+END_TEST
+
+START_TEST(test_detach_chain)
+{
+	/* one transaction-index bucket: unlinking from the head, the middle
+	 * and the tail of its chain keeps every other call findable */
+	enum
+	{
+		N = 7
+	};
+	gcp_ring_t *ring = start(1, 8);
+	gcp_call_t *c[N];
+	const int order[N] = {3, 6, 0, 4, 1, 5, 2};
+	int gone[N] = {0};
+
+	for(int i = 0; i < N; i++)
+		c[i] = track(ring, i % 2 ? "7001" : "7002", 10 + i, 1, 0, 100 + i);
+	for(int k = 0; k < N; k++) {
+		gcp_ring_detach(ring, c[order[k]]);
+		gone[order[k]] = 1;
+		for(int i = 0; i < N; i++) {
+			gcp_call_t *f = gcp_ring_find(ring, 10 + i, 1);
+			if(gone[i]) {
+				ck_assert_ptr_null(f);
+			} else {
+				ck_assert_ptr_eq(f, c[i]);
+				gcp_ring_unref(ring, f);
+			}
+		}
+		/* the ring, the calls left and their groups */
+		unsigned live = 1, groups[2] = {0, 0};
+		for(int i = 0; i < N; i++)
+			if(!gone[i]) {
+				live++;
+				groups[i % 2] = 1;
+			}
+		ck_assert_uint_eq(unit_live_allocs(&env), live + groups[0] + groups[1]);
+	}
+	ck_assert_uint_eq(gcp_ring_count(ring), 0);
 	finish(ring);
 }
 END_TEST
@@ -924,6 +991,8 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_destroy_frees_all);
 	tcase_add_test(tc, test_group_isolation);
 	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_buckets);
+	tcase_add_test(tc, test_detach_chain);
 	tcase_add_test(tc, test_index_later);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_max_calls);
