@@ -59,6 +59,9 @@ str gcp_inject_headers = STR_NULL;
 int gcp_inject_ack_timeout = 1000;
 int gcp_auto_timeout = 2000;
 int gcp_picked_cancel_delay = 1000;
+/* callers whose UA lists "replaces" but cannot complete a Replaces
+ * pickup of its own early call (docs/INTEROP.md) */
+str gcp_no_replaces_ua = str_init("Twinkle/");
 static str gcp_event_callback = STR_NULL;
 
 static gen_lock_set_t *gcp_locks = NULL;
@@ -115,6 +118,7 @@ static param_export_t params[] = {
 	{"inject_ack_timeout", PARAM_INT, &gcp_inject_ack_timeout},
 	{"auto_timeout", PARAM_INT, &gcp_auto_timeout},
 	{"picked_cancel_delay", PARAM_INT, &gcp_picked_cancel_delay},
+	{"no_replaces_ua", PARAM_STR, &gcp_no_replaces_ua},
 	{"event_callback", PARAM_STR, &gcp_event_callback},
 	{0, 0, 0}
 };

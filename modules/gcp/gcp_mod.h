@@ -44,6 +44,7 @@ extern str gcp_inject_headers;
 extern int gcp_inject_ack_timeout;
 extern int gcp_auto_timeout;
 extern int gcp_picked_cancel_delay;
+extern str gcp_no_replaces_ua;
 
 extern stat_var *gcp_st_tracked;
 extern stat_var *gcp_st_picked;

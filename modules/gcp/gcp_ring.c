@@ -69,8 +69,7 @@ static unsigned group_hash(const char *s, size_t len)
 	return h;
 }
 
-static unsigned group_bucket(
-		const gcp_ring_t *ring, const char *s, size_t len)
+static unsigned group_bucket(const gcp_ring_t *ring, const char *s, size_t len)
 {
 	return group_hash(s, len) % ring->nbuckets;
 }

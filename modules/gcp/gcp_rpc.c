@@ -632,6 +632,7 @@ typedef struct gcp_rpc_call
 	uint64_t since_ms, tracked_ms;
 	int state;
 	int not_pickable;
+	int flags;
 } gcp_rpc_call_t;
 
 typedef struct gcp_rpc_calls
@@ -670,6 +671,7 @@ static int gcp_rpc_visit(const gcp_call_t *c, void *arg)
 						  : c->ringing_ms;
 	r->state = c->state;
 	r->not_pickable = c->not_pickable;
+	r->flags = c->flags;
 	return 0;
 }
 
@@ -725,7 +727,7 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 {
 	gcp_rpc_args_t a;
 	gcp_rpc_calls_t l;
-	const char *group = NULL, *state;
+	const char *group = NULL, *state, *delivery;
 	size_t glen = 0;
 	uint64_t now;
 	int i, pickable;
@@ -769,12 +771,19 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 	now = gcp_now_ms();
 	for(i = 0; i < l.n; i++) {
 		state = gcp_rpc_state(&l.v[i], &pickable);
+		/* how a pickup would reach this caller (auto: by its UA) */
+		delivery = gcp_mode == GCP_MODE_INJECT
+								   || (gcp_mode == GCP_MODE_AUTO
+										   && !(l.v[i].flags & GCP_CF_REPLACES))
+						   ? "inject"
+						   : "replaces";
 		if(rpc->add(ctx, "{", &th) < 0
-				|| rpc->struct_add(th, "ssssdss", "group", l.v[i].group,
+				|| rpc->struct_add(th, "ssssdsss", "group", l.v[i].group,
 						   "callee", l.v[i].callee, "caller", l.v[i].caller,
 						   "callid", l.v[i].callid, "seconds",
 						   (int)((now - l.v[i].since_ms) / 1000), "pickable",
-						   pickable ? "yes" : "no", "state", state)
+						   pickable ? "yes" : "no", "state", state, "delivery",
+						   delivery)
 						   < 0) {
 			LM_ERR("gcp.calls: the reply holds %d of %d calls\n", i, l.n);
 			break;

@@ -242,3 +242,49 @@ int gcp_sdp_audio_only(const char *in, size_t len, int mode, char *out,
 		*changed = chg;
 	return (int)o.len;
 }
+
+/* ASCII-only tolower: locale-independent, for header text */
+static int lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+static int contains_nocase(
+		const char *hay, size_t hay_len, const char *pat, size_t pat_len)
+{
+	if(pat_len > hay_len)
+		return 0;
+	for(size_t i = 0; i + pat_len <= hay_len; i++) {
+		size_t j = 0;
+		while(j < pat_len
+				&& lower((unsigned char)hay[i + j])
+						   == lower((unsigned char)pat[j]))
+			j++;
+		if(j == pat_len)
+			return 1;
+	}
+	return 0;
+}
+
+int gcp_ua_matches(
+		const char *list, size_t list_len, const char *ua, size_t ua_len)
+{
+	size_t i = 0;
+
+	if(!list || !ua)
+		return 0;
+	while(i < list_len) {
+		size_t start = i, end;
+		while(i < list_len && list[i] != '|')
+			i++;
+		end = i++;
+		while(start < end && (list[start] == ' ' || list[start] == '\t'))
+			start++;
+		while(end > start && (list[end - 1] == ' ' || list[end - 1] == '\t'))
+			end--;
+		if(end > start
+				&& contains_nocase(ua, ua_len, list + start, end - start))
+			return 1;
+	}
+	return 0;
+}

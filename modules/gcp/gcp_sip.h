@@ -39,4 +39,11 @@ int gcp_replaces_value(const char *callid, size_t callid_len,
 int gcp_sdp_audio_only(const char *in, size_t len, int mode, char *out,
 		size_t outsize, int *changed);
 
+/* 1 when one of the '|'-separated patterns of list[0..list_len) occurs in
+ * ua[0..ua_len), compared without regard to ASCII case; empty patterns
+ * (and blanks around a pattern) are ignored, so an empty list matches
+ * nothing. */
+int gcp_ua_matches(
+		const char *list, size_t list_len, const char *ua, size_t ua_len);
+
 #endif

@@ -25,11 +25,30 @@
 #include "../../modules/tm/t_cancel.h"
 
 #include "gcp_mod.h"
+#include "gcp_sip.h"
 #include "gcp_store.h"
 #include "gcp_track.h"
 
 #define GCP_REASON_HDR \
 	"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+
+/* 1 when the caller's User-Agent matches the no_replaces_ua modparam: its
+ * "replaces" is not to be trusted, so it never gets a Replaces INVITE */
+static int gcp_ua_cannot_replace(struct sip_msg *msg)
+{
+	str *ua;
+
+	if(gcp_no_replaces_ua.len == 0 || msg->user_agent == NULL)
+		return 0;
+	ua = &msg->user_agent->body;
+	if(!gcp_ua_matches(
+			   gcp_no_replaces_ua.s, gcp_no_replaces_ua.len, ua->s, ua->len))
+		return 0;
+	LM_DBG("caller's User-Agent '%.*s' matches no_replaces_ua: its call "
+		   "is treated as without Replaces support\n",
+			ua->len, ua->s);
+	return 1;
+}
 
 /* 1 when a Supported or Require header lists the option tag "replaces" */
 static int gcp_lists_replaces(struct sip_msg *msg)
@@ -230,7 +249,7 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	info.len[GCP_F_FROM_TAG] = from->tag_value.len;
 	info.s[GCP_F_CONTACT] = contact.s;
 	info.len[GCP_F_CONTACT] = contact.len;
-	if(gcp_lists_replaces(msg))
+	if(gcp_lists_replaces(msg) && !gcp_ua_cannot_replace(msg))
 		info.flags |= GCP_CF_REPLACES;
 	if(gcp_store_is_personal(&callee, &furi->user, &furi->host))
 		info.not_pickable = GCP_NP_PERSONAL;

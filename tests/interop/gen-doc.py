@@ -21,12 +21,13 @@ CLIENTS = {
     "linphone": ("Linphone (linphonec)", "linphone-cli", "linphonec, commands through a FIFO on its standard input"),
     "twinkle": ("Twinkle (twinkle-console)", "twinkle-console", "twinkle-console, commands through a FIFO on its standard input"),
 }
-MODES = ["inject", "replaces", "replaces-any", "auto"]
+MODES = ["inject", "replaces", "replaces-any", "auto", "auto-ua-any"]
 MODE_TITLE = {
     "inject": "`inject` (default)",
     "replaces": "`replaces`",
     "replaces-any": "`replaces`, `require_replaces=0`",
     "auto": "`auto`",
+    "auto-ua-any": "`auto`, `no_replaces_ua=\"\"`",
 }
 SEATS = [
     ("caller", "caller", "calls 1001 (a SIPp phone that rings); a SIPp picker dials 7001, its SIPp phone answers what it is given"),
@@ -316,6 +317,14 @@ def main():
             bad = [CLIENTS[r["client"]][0] for r in rs if r["works"] != "yes"]
             w("- **`auto`: not yet.** In this run it did not connect the caller for: %s"
               % ", ".join(bad) + " (see below). Until it does, prefer `inject`.")
+    for r in [r for r in rows if r["mode"] == "auto-ua-any" and r["works"] != "yes"]:
+        name = CLIENTS[r["client"]][0]
+        w("- `auto` connects %s only because its User-Agent matches the" % name)
+        w("  `no_replaces_ua` modparam (default `Twinkle/`), so that it never gets a")
+        w("  Replaces INVITE: with that check off (`no_replaces_ua=\"\"`) the pickup")
+        w("  fails (%s). A caller's phone that lists `replaces` but cannot" % md(r["observed"]))
+        w("  complete one belongs in `no_replaces_ua`; `kamcmd gcp.calls` shows")
+        w("  `delivery: inject` for its ringing calls.")
     w("")
 
     fails = [r for r in rows if r["verdict"] != "PASS"]

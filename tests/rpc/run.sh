@@ -424,7 +424,7 @@ t_calls() {
 	echo "$calls" >"$T_DIR/gcp.calls.txt"
 	check "calls: four calls listed" test "$(grep -c '^{' <<<"$calls")" = 4
 	check "calls: every field of a call" \
-		expect "gcp.calls" "$all" '\{ group: 7001 callee: 1001 caller: sip:3001@127.0.0.1 callid: [^ ]+ seconds: [0-9]+ pickable: yes state: pickable \}'
+		expect "gcp.calls" "$all" '\{ group: 7001 callee: 1001 caller: sip:3001@127.0.0.1 callid: [^ ]+ seconds: [0-9]+ pickable: yes state: pickable delivery: inject \}'
 	check "calls: oldest first" \
 		test "$(sed -n 's/^[[:space:]]*callee: //p' <<<"$calls" | tr '\n' ' ')" = "1001 1007 1002 1005 "
 	check "calls: the age of the oldest call" \
@@ -432,9 +432,9 @@ t_calls() {
 	check "calls: the age of a younger call" \
 		expect "gcp.calls" "$all" 'callee: 1007 [^}]*seconds: [01] '
 	check "calls: a personal contact's call: not pickable, and why" \
-		expect "gcp.calls" "$all" 'callee: 1002 [^}]*pickable: no state: personal contact \}'
+		expect "gcp.calls" "$all" 'callee: 1002 [^}]*pickable: no state: personal contact delivery: inject \}'
 	check "calls: a call not ringing yet: not pickable, and why" \
-		expect "gcp.calls" "$all" 'callee: 1005 [^}]*pickable: no state: not ringing yet \}'
+		expect "gcp.calls" "$all" 'callee: 1005 [^}]*pickable: no state: not ringing yet delivery: inject \}'
 	check "calls: the Call-ID is the caller's" \
 		expect "gcp.calls" "$calls" "callid: $(sed -n 's/^Call-ID: *//p' "$T_DIR/cA.msg" | head -n 1 | tr -d '\r')\$"
 	check "calls: one group only (7001: three calls, oldest first)" \

@@ -178,6 +178,26 @@ expect_no_calls() {
 	return 1
 }
 
+# everything that reaches a UDP port for a while, raw, into a file (for
+# "this party got nothing"): udp_sink <port> <file> <seconds>
+udp_sink() {
+	python3 - "$@" <<-'EOF' &
+		import socket, sys, time
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind(("127.0.0.1", int(sys.argv[1])))
+		s.settimeout(0.1)
+		end = time.time() + float(sys.argv[3])
+		with open(sys.argv[2], "wb") as f:
+		    while time.time() < end:
+		        try:
+		            f.write(s.recvfrom(65535)[0])
+		            f.flush()
+		        except socket.timeout:
+		            pass
+	EOF
+	SINK_PID=$!
+}
+
 stat() {
 	kc stats.get_statistics gcp: | sed -n "s/^gcp:$1 = //p"
 }

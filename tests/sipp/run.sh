@@ -23,7 +23,7 @@ attempt() {
 	( set +e; MODE=$mode; "t_$name" ) >"$T_DIR/test.log" 2>&1
 	local rc=$?
 	# nothing of this test may leak into the next one
-	pkill -f -- "-message_file $T_DIR/" 2>/dev/null
+	pkill -f -- "$T_DIR/" 2>/dev/null # SIPp parties, sinks
 	unreg_all
 	return $rc
 }

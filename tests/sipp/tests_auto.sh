@@ -1,7 +1,7 @@
 # What the caller's UA does with the Replaces INVITE, and how replaces and
 # auto mode cope: the picker must end up talking to the caller.
 
-ALL_TESTS="$ALL_TESTS auto_refused auto_stalled auto_rings replaces_second_call"
+ALL_TESTS="$ALL_TESTS auto_refused auto_stalled auto_rings replaces_second_call auto_no_replaces_ua"
 
 # The caller's UA refuses the Replaces INVITE (481): auto mode falls back
 # to inject, the picker's phone gets the call, the caller is connected to it.
@@ -12,6 +12,7 @@ t_auto_refused() {
 	uas c-ua caller_ua_refuse.xml 5202
 	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagX -key contact_port 5202 -d 300
 	sleep 0.5
+	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" 'callee: 1001 .*delivery: replaces' || return 1
 	uas p-phone picker_phone.xml 5302
 	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
 	sw || return 1
@@ -76,5 +77,31 @@ t_replaces_second_call() {
 		fail "the picked call went to voicemail"
 		return 1
 	fi
+	expect_no_calls
+}
+
+# A caller whose INVITE lists replaces but whose User-Agent matches
+# no_replaces_ua (default "Twinkle/", a UA that drops its own call on a
+# Replaces INVITE and then ignores the fallback's answer): auto mode
+# injects at once. Its UA never gets a Replaces INVITE, gcp.calls says
+# "delivery: inject", and the caller is answered by the picker's phone.
+modes_auto_no_replaces_ua() { echo auto; }
+t_auto_no_replaces_ua() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	sed 's|^\( *\)Supported: replaces, timer|&\n\1User-Agent: Twinkle/1.10.2 (Linux)|' \
+		"$SCEN/caller_picked.xml" >"$T_DIR/caller_twinkle.xml"
+	udp_sink 5202 "$T_DIR/c-ua.raw" 8
+	SCEN=$T_DIR uac c caller_twinkle.xml 5201 1001 -key from 3001 -key tag tagT -key contact_port 5202 -d 300
+	sleep 0.5
+	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" 'callee: 1001 .*pickable: yes .*delivery: inject' || return 1
+	uas p-phone picker_phone.xml 5302
+	uac p picker_inject.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	expect "the picker's reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 487' || return 1
+	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	kill "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID" 2>/dev/null
+	[ ! -s "$T_DIR/c-ua.raw" ] || fail "the caller's UA got: $(head -c 200 "$T_DIR/c-ua.raw")" || return 1
 	expect_no_calls
 }

@@ -450,9 +450,10 @@ START_TEST(test_buckets)
 	ck_assert_uint_eq(gcp_ring_buckets(3, 0) % 3, 0);
 	/* bounded: no limit and huge limits */
 	ck_assert_uint_eq(gcp_ring_buckets(1024, 0), 16384);
-	ck_assert_uint_eq(gcp_ring_buckets(1024, 4000000000u), GCP_RING_MAX_BUCKETS);
-	ck_assert_uint_eq(gcp_ring_buckets(GCP_RING_MAX_BUCKETS, 0),
-			GCP_RING_MAX_BUCKETS);
+	ck_assert_uint_eq(
+			gcp_ring_buckets(1024, 4000000000u), GCP_RING_MAX_BUCKETS);
+	ck_assert_uint_eq(
+			gcp_ring_buckets(GCP_RING_MAX_BUCKETS, 0), GCP_RING_MAX_BUCKETS);
 	/* too many locks */
 	env = unit_env(1);
 	ck_assert_ptr_null(gcp_ring_create(&env, GCP_RING_MAX_BUCKETS + 1, 0));

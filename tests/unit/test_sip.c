@@ -305,6 +305,41 @@ START_TEST(test_sdp_bounds)
 }
 END_TEST
 
+static int ua_match(const char *list, const char *ua)
+{
+	return gcp_ua_matches(list, strlen(list), ua, strlen(ua));
+}
+
+START_TEST(test_ua_matches)
+{
+	const char *twinkle = "Twinkle/1.10.2";
+	ck_assert_int_eq(ua_match("Twinkle/", twinkle), 1);
+	ck_assert_int_eq(ua_match("twinkle/", twinkle), 1);
+	ck_assert_int_eq(ua_match("TWINKLE/1.10", twinkle), 1);
+	ck_assert_int_eq(ua_match("Twinkle/1.9", twinkle), 0);
+	/* any pattern of the list, blanks and empty patterns ignored */
+	ck_assert_int_eq(ua_match("baresip | Twinkle/", twinkle), 1);
+	ck_assert_int_eq(ua_match("baresip||Linphone", twinkle), 0);
+	ck_assert_int_eq(ua_match("baresip||Linphone", "Linphone/5.1.65"), 1);
+	ck_assert_int_eq(ua_match("", twinkle), 0);
+	ck_assert_int_eq(ua_match("|| | ", twinkle), 0);
+	ck_assert_int_eq(ua_match(" \t", twinkle), 0);
+	/* pattern longer than the UA, at the very end, whole UA */
+	ck_assert_int_eq(ua_match("Twinkle/1.10.2 extra", twinkle), 0);
+	ck_assert_int_eq(ua_match(".2", twinkle), 1);
+	ck_assert_int_eq(ua_match("Twinkle/1.10.2", twinkle), 1);
+	ck_assert_int_eq(ua_match("Twinkle/", ""), 0);
+	/* lengths are honoured: no reading past them */
+	ck_assert_int_eq(gcp_ua_matches("Twinkle/|x", 8, twinkle, 7), 0);
+	ck_assert_int_eq(gcp_ua_matches("Twinkle/|x", 7, twinkle, 7), 1);
+	ck_assert_int_eq(gcp_ua_matches(NULL, 0, twinkle, 7), 0);
+	ck_assert_int_eq(gcp_ua_matches("x", 1, NULL, 0), 0);
+	/* bytes above 127 compare as they are */
+	ck_assert_int_eq(ua_match("\xc3\x89", "Phone \xc3\x89t\xc3\xa9"), 1);
+	ck_assert_int_eq(ua_match("\xc3\xa9", "\xc3\x89"), 0);
+}
+END_TEST
+
 static Suite *sip_suite(void)
 {
 	Suite *s = suite_create("sip");
@@ -320,6 +355,7 @@ static Suite *sip_suite(void)
 	tcase_add_test(tc, test_sdp_other_media);
 	tcase_add_test(tc, test_sdp_not_sdp);
 	tcase_add_test(tc, test_sdp_bounds);
+	tcase_add_test(tc, test_ua_matches);
 	suite_add_tcase(s, tc);
 	return s;
 }
