@@ -324,7 +324,7 @@ function ksr_route_local()
 	-- calls from the member's personal contacts: gcp.track says -3)
 	local rc = KSR.gcp.track()
 	if rc == 1 then
-		KSR.info("call " .. KSR.kx.get_callid() .. " to " .. ru .. " tracked for pickup\n")
+		KSR.dbg("call " .. KSR.kx.get_callid() .. " to " .. ru .. " tracked for pickup\n")
 	elseif rc == -3 then
 		KSR.info("call " .. KSR.kx.get_callid() .. " to " .. ru .. " may not be picked up\n")
 	end
