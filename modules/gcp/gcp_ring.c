@@ -297,6 +297,18 @@ size_t gcp_ring_call_size(const gcp_call_info_t *info)
 	return size;
 }
 
+int gcp_ring_too_long(const gcp_call_info_t *info, size_t *limit)
+{
+	for(int f = 0; info && f < GCP_F_COUNT; f++) {
+		if(f != GCP_F_TO_TAG && info->len[f] > field_max[f]) {
+			if(limit)
+				*limit = field_max[f];
+			return f;
+		}
+	}
+	return -1;
+}
+
 static int info_check(const gcp_call_info_t *info)
 {
 	for(int f = 0; f < GCP_F_COUNT; f++) {

@@ -211,6 +211,10 @@ void gcp_ring_foreach(gcp_ring_t *ring, const char *group, size_t len,
 /* counters (approximate while others change the table) */
 unsigned gcp_ring_count(gcp_ring_t *ring);	  /* linked calls */
 unsigned gcp_ring_pickable(gcp_ring_t *ring); /* pickable now */
+/* The first string of info over its limit (a GCP_F_* index, the limit in
+ * *limit), or -1 when none is: what made gcp_ring_track() refuse with
+ * GCP_RING_E_TOO_LONG. */
+int gcp_ring_too_long(const gcp_call_info_t *info, size_t *limit);
 /* bytes allocated for one call with these strings */
 size_t gcp_ring_call_size(const gcp_call_info_t *info);
 

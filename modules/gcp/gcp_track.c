@@ -32,6 +32,27 @@
 #define GCP_REASON_HDR \
 	"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
 
+/* what a stored string is, for log lines */
+static const char *gcp_field_name(int field)
+{
+	switch(field) {
+		case GCP_F_GROUP:
+			return "group number";
+		case GCP_F_CALLEE:
+			return "R-URI user";
+		case GCP_F_CALLER:
+			return "From URI";
+		case GCP_F_CALLID:
+			return "Call-ID";
+		case GCP_F_FROM_TAG:
+			return "From tag";
+		case GCP_F_CONTACT:
+			return "Contact URI";
+		default:
+			return "string";
+	}
+}
+
 /* 1 when the caller's User-Agent matches the no_replaces_ua modparam: its
  * "replaces" is not to be trusted, so it never gets a Replaces INVITE */
 static int gcp_ua_cannot_replace(struct sip_msg *msg)
@@ -266,14 +287,18 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 					"goes on but cannot be picked up\n",
 					(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID]);
 			return -1;
-		case GCP_RING_E_TOO_LONG:
-			LM_WARN("call %.*s not tracked: a Call-ID, tag or URI is over "
-					"the module's size limits; the call goes on but "
-					"cannot be picked up\n",
+		case GCP_RING_E_TOO_LONG: {
+			size_t limit = 0;
+			int f = gcp_ring_too_long(&info, &limit);
+			LM_WARN("call %.*s not tracked: its %s has %zu bytes, over the "
+					"limit of %zu; the call goes on but cannot be picked "
+					"up\n",
 					info.len[GCP_F_CALLID] > 64 ? 64
 												: (int)info.len[GCP_F_CALLID],
-					info.s[GCP_F_CALLID]);
+					info.s[GCP_F_CALLID], gcp_field_name(f),
+					f >= 0 ? info.len[f] : 0, limit);
 			return -1;
+		}
 		case GCP_RING_E_INVAL:
 			LM_WARN("call not tracked: empty Call-ID or From tag\n");
 			return -1;

@@ -609,6 +609,31 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+START_TEST(test_too_long_names_field)
+{
+	tcall_t t;
+	size_t limit = 0;
+	char tag[GCP_RING_MAX_TAG + 2];
+
+	mk_info(&t, "7001", 1, 1, 0);
+	ck_assert_int_eq(gcp_ring_too_long(&t.info, &limit), -1);
+	memset(tag, 't', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	set_field(&t.info, GCP_F_FROM_TAG, tag);
+	ck_assert_int_eq(gcp_ring_too_long(&t.info, &limit), GCP_F_FROM_TAG);
+	ck_assert_uint_eq(limit, GCP_RING_MAX_TAG);
+	/* at the limit: fine */
+	t.info.len[GCP_F_FROM_TAG] = GCP_RING_MAX_TAG;
+	ck_assert_int_eq(gcp_ring_too_long(&t.info, &limit), -1);
+	/* the first one over its limit is named */
+	t.info.len[GCP_F_CALLER] = GCP_RING_MAX_URI + 1;
+	t.info.len[GCP_F_CONTACT] = GCP_RING_MAX_URI + 1;
+	ck_assert_int_eq(gcp_ring_too_long(&t.info, &limit), GCP_F_CALLER);
+	ck_assert_uint_eq(limit, GCP_RING_MAX_URI);
+	ck_assert_int_eq(gcp_ring_too_long(NULL, &limit), -1);
+}
+END_TEST
+
 START_TEST(test_max_calls)
 {
 	gcp_ring_t *ring = start(8, 3);
@@ -996,6 +1021,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_detach_chain);
 	tcase_add_test(tc, test_index_later);
 	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_too_long_names_field);
 	tcase_add_test(tc, test_max_calls);
 	tcase_add_test(tc, test_to_tag_too_long);
 	tcase_add_test(tc, test_block);
