@@ -58,6 +58,7 @@ def short(row):
     else:
         parts = {
             "not-pickable": "not pickable (480)",
+            "not-pickable-ua": "not pickable (480): User-Agent in `no_replaces_ua`",
             "rings": "Replaces INVITE rings as a 2nd call",
             "stalls": "Replaces INVITE: 100, then silence; it drops its own call (never cancels it)",
             "second-call": "answers Replaces as a 2nd call",
@@ -205,9 +206,12 @@ def main():
         if any(r["seat"] == seat for r in rows):
             w("- **%s**: the client %s." % (title, desc))
     w("")
-    w("`replaces`, `require_replaces=0` was run for the caller's seat of the one")
-    w("client whose INVITE does not list `replaces` (with the default")
-    w("`require_replaces=1` its calls cannot be picked up in `replaces` mode).")
+    w("`replaces`, `require_replaces=0` was run for the caller's seat of the")
+    w("clients whose calls cannot be picked up in `replaces` mode with the default")
+    w("`require_replaces=1`: an INVITE that does not list `replaces`, or a")
+    w("User-Agent that matches `no_replaces_ua` (default `Twinkle/`).")
+    w("`auto`, `no_replaces_ua=\"\"` was run for the caller's seat of the client")
+    w("that `no_replaces_ua` names by default, to show why it does.")
     w("")
 
     # auto-answer
