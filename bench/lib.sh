@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Helpers of the benchmarks (make bench): Kamailio with a chosen cfg, its CPU
+# time from /proc/<pid>/task/*/schedstat, SIPp parties on ports 6500-6999.
+# Every process is started here and stopped by its own pid, never by name,
+# so the benchmarks run next to the test suites.
+
+BROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5075}
+export GCP_TEST_OUT=${GCP_TEST_OUT:-$BROOT/tests/out-bench}
+# OUT, KPORT, KADDR, CTL and kc() of the SIPp suites
+. "$BROOT/tests/sipp/lib.sh"
+BSCEN=$BROOT/bench/scenarios
+BKLOG=
+# Kamailio's shared memory for the benchmarks (MB): 10,000 ringing calls
+# are 10,000 live INVITE transactions
+BENCH_SHM_MB=${BENCH_SHM_MB:-1024}
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# bk_start <tag> <cfg> [kamailio args...]: start Kamailio in $OUT (the
+# includes of the cfg are looked up there first), log in $OUT/kamailio-<tag>.log
+bk_start() {
+	local tag=$1 cfg=$2
+	shift 2
+	bk_stop
+	BKLOG=$OUT/kamailio-$tag.log
+	: >"$BKLOG"
+	(cd "$OUT" && exec kamailio -f "$cfg" -DD -E -m "$BENCH_SHM_MB" -M 16 \
+		-x tlsf -X tlsf \
+		-A "GCP_MODULE=\"${BENCH_GCP_MODULE:-$BROOT/modules/gcp/gcp.so}\"" \
+		-A "GCP_CONFIG=\"$OUT/gcp.xml\"" \
+		-A "GCP_CTL=\"$CTL\"" \
+		-A "GCP_LISTEN=$KADDR" \
+		-A "VOICEMAIL_HOST=\"127.0.0.1:6999\"" \
+		-A "FR_INV_TIMER=900000" \
+		"$@" >>"$BKLOG" 2>&1) &
+	KPID=$!
+	local i
+	for i in $(seq 1 150); do
+		if kamcmd -s "$CTL" core.version >/dev/null 2>&1; then
+			# calls ring for minutes in the pickup benchmark: tm's limits
+			# (run-time settings, the cfg stays as it is)
+			kc cfg.seti tm max_inv_lifetime 900000 >/dev/null
+			return 0
+		fi
+		if ! kill -0 "$KPID" 2>/dev/null; then
+			echo "kamailio did not start:" >&2
+			tail -n 30 "$BKLOG" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "kamailio did not answer on $CTL" >&2
+	tail -n 30 "$BKLOG" >&2
+	return 1
+}
+
+bk_stop() {
+	if [ -n "${KPID:-}" ] && kill -0 "$KPID" 2>/dev/null; then
+		kill "$KPID" 2>/dev/null
+		local i
+		for i in $(seq 1 100); do
+			kill -0 "$KPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$KPID" 2>/dev/null
+		wait "$KPID" 2>/dev/null
+	fi
+	KPID=
+}
+
+# the pids of Kamailio: the main process and all its descendants
+bk_pids() {
+	[ -n "${KPID:-}" ] || return 0
+	local all
+	all=$(awk '{ sub(/^.*\) /, ""); print FILENAME, $2 }' /proc/[0-9]*/stat 2>/dev/null |
+		sed -n 's|^/proc/\([0-9]*\)/stat |\1 |p')
+	awk -v root="$KPID" '
+		{ parent[$1] = $2 }
+		END {
+			keep[root] = 1; n = 1
+			while (n) { n = 0
+				for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; n++ } }
+			for (p in keep) print p
+		}' <<<"$all"
+}
+
+# CPU time of Kamailio in ns: first field of schedstat, every thread of
+# the main process and of its children
+bk_cpu_ns() {
+	local p t sum=0 v
+	for p in $(bk_pids); do
+		for t in /proc/"$p"/task/*/schedstat; do
+			read -r v _ <"$t" 2>/dev/null || continue
+			sum=$((sum + v))
+		done
+	done
+	echo "$sum"
+}
+
+# pin Kamailio (every process) to CPU $1, when the machine has more than one
+bk_pin() {
+	local p
+	[ "$(nproc)" -gt 1 ] || return 0
+	for p in $(bk_pids); do taskset -a -p -c "$1" "$p" >/dev/null 2>&1; done
+}
+
+# ---- SIPp ----
+
+# bs_start <name> <scenario> <port> [sipp args...]: a SIPp in the
+# background (server mode unless the args name a remote host); its pid in
+# BS_PID[<name>], its output in $OUT/sipp-<name>.*
+declare -A BS_PID
+bs_start() {
+	local name=$1 scen=$2 port=$3
+	shift 3
+	rm -f "$OUT/sipp-$name".*
+	(cd "$OUT" && ulimit -n 65536 2>/dev/null; exec ${BS_TASKSET:-} sipp -sf "$BSCEN/$scen" -i 127.0.0.1 -p "$port" \
+		-nostdin -trace_err -error_file "$OUT/sipp-$name.err" \
+		-trace_stat -stf "$OUT/sipp-$name.csv" -fd 1 \
+		"$@" >"$OUT/sipp-$name.out" 2>&1) &
+	BS_PID[$name]=$!
+}
+
+bs_wait() {
+	local pid=${BS_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	wait "$pid"
+	local rc=$?
+	unset "BS_PID[$1]"
+	return $rc
+}
+
+bs_stop() {
+	local pid=${BS_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "BS_PID[$1]"
+}
+
+bs_stop_all() {
+	local n
+	for n in "${!BS_PID[@]}"; do bs_stop "$n"; done
+}
+
+# the last value of a column of a SIPp statistics file: bs_stat <name> <column>
+bs_stat() {
+	awk -F';' -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		{ v = $c }
+		END { print (c && v != "") ? v + 0 : 0 }' "$OUT/sipp-$1.csv" 2>/dev/null
+}
+
+# register users: bs_register <users.csv> <count> (field0 user, field1 port)
+bs_register() {
+	local csv=$1 n=$2
+	bs_start register register.xml 6501 -inf "$csv" -m "$n" -r 2000 -l 200 \
+		-timeout 60s "$KADDR"
+	if ! bs_wait register; then
+		echo "registration failed:" >&2
+		tail -n 5 "$OUT/sipp-register.err" >&2
+		return 1
+	fi
+}
+
+# number of calls in the ring table (gcp) or of the htable script
+bk_gcp_ringing() {
+	kc stats.get_statistics gcp: 2>/dev/null | sed -n 's/^gcp:ringing = //p'
+}
+
+# ---- several Kamailio instances at once (side by side) ----
+# inst_define <name> <port>: an instance on 127.0.0.1:<port> (the one on
+# $KPORT keeps the SIPp suites' ctl socket name); inst <name> <command...>
+# runs a command with that instance's KADDR, CTL and KPID
+declare -A I_ADDR=() I_CTL=() I_PID=()
+inst_define() {
+	I_ADDR[$1]=127.0.0.1:$2
+	if [ "$2" = "$KPORT" ]; then I_CTL[$1]=$CTL; else I_CTL[$1]=unix:$OUT/kamailio_ctl_$2; fi
+}
+inst() {
+	local i=$1
+	shift
+	local KADDR=${I_ADDR[$i]} CTL=${I_CTL[$i]} KPID=${I_PID[$i]:-}
+	"$@"
+	local rc=$?
+	I_PID[$i]=$KPID
+	return $rc
+}
+inst_stop_all() {
+	local i
+	for i in "${!I_ADDR[@]}"; do inst "$i" bk_stop; done
+}

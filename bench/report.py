@@ -1,0 +1,706 @@
+#!/usr/bin/env python3
+"""docs/PERFORMANCE.md from the JSON files of bench/results/ (make bench).
+
+  report.py <results dir> <output .md>
+
+Every figure and every finding below is computed from the JSON and the
+profiles of the run; the fixed text only states the method.
+"""
+import json
+import os
+import statistics
+import sys
+
+# tlsf's per-block overhead in Kamailio 5.6 as built by default (memory
+# debugging on): the size field (8 bytes) and the record of the allocation
+# site (alloc_info_t: file, function, module, line; 32 bytes). mod.stats
+# counts the requested sizes, without it.
+TLSF_BLOCK_OVERHEAD = 40
+
+
+def load(res, name):
+    try:
+        with open(os.path.join(res, name)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def fmt(v, nd=0):
+    if v is None:
+        return "n/a"
+    if isinstance(v, (int, float)):
+        if nd == 0:
+            return f"{v:,.0f}"
+        return f"{v:,.{nd}f}"
+    return str(v)
+
+
+def ratio(a, b, nd=2):
+    if a is None or b is None or b == 0:
+        return None
+    return round(a / b, nd)
+
+
+def status(ok):
+    if ok is None:
+        return "not measured"
+    return "**met**" if ok else "**missed**"
+
+
+def pct(a, b, nd=1):
+    """a relative to b in %, with its sign"""
+    if a is None or not b:
+        return "n/a"
+    return f"{100 * (a / b - 1):+.{nd}f} %"
+
+
+# ---------------------------------------------------------------- profiles
+
+
+def read_profile(path):
+    """A perf report written by the bench: sections "# ..." then rows
+    "<share>% <name...>". Returns {section title: [(share, name)]}."""
+    secs = {}
+    cur = None
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("#"):
+                    cur = line[1:].strip()
+                    secs.setdefault(cur, [])
+                    continue
+                parts = line.split()
+                if cur is None or len(parts) < 2:
+                    continue
+                v = parts[0].rstrip("%")
+                try:
+                    share = float(v)
+                except ValueError:
+                    continue
+                secs[cur].append((share, " ".join(parts[1:])))
+    except OSError:
+        return None
+    return secs
+
+
+def section(secs, prefix):
+    for k, v in (secs or {}).items():
+        if k.startswith(prefix):
+            return k, v
+    return None, []
+
+
+def dso_share(secs, dso):
+    _, rows = section(secs, "share of samples by module")
+    if not rows:
+        _, rows = section(secs, "pickup throughput run")
+    for s, name in rows:
+        if name.split()[-1] == dso:
+            return s
+    return 0.0 if rows else None
+
+
+def funcs_of(secs, prefix, dso=None):
+    """(share, function) rows of a by-function section, optionally of one dso"""
+    _, rows = section(secs, prefix)
+    out = []
+    for s, name in rows:
+        parts = name.split()
+        if dso is not None:
+            if not parts or parts[0] != dso:
+                continue
+        fn = parts[-1]
+        out.append((s, fn))
+    return out
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    res, out = sys.argv[1], sys.argv[2]
+    m = load(res, "machine.json") or {}
+    ring = load(res, "ring.json")
+    cp = load(res, "callpath.json")
+    pk = load(res, "pickup.json")
+    L = []
+    w = L.append
+
+    # ---------------- part 1 figures ----------------
+    ring_rows = []
+    if ring:
+        cgs = ring["callgrind"]
+        for t in ring["timing"]:
+            cg = cgs.get(str(t["ringing"]), {}).get("callees", {})
+
+            def ir(fn, cg=cg):
+                c = cg.get(fn)
+                return c["ir"] / c["calls"] if c and c["calls"] else None
+
+            ring_rows.append((t, {
+                "track": ir("gcp_ring_track"),
+                "ringing": (ir("gcp_ring_index") or 0) + (ir("gcp_ring_ringing") or 0),
+                "claim": ir("gcp_ring_claim"),
+                "forget": ir("gcp_ring_forget"),
+                "detach": (ir("gcp_ring_detach") or 0) + (ir("gcp_ring_unref") or 0),
+            }))
+
+    # ---------------- part 2 figures ----------------
+    cpf = {}
+    if cp:
+        pairs = []
+        for p in cp["paired"]:
+            a, b = p["without"], p["with"]
+            pairs.append((a, b, ratio(a["kamailio_cpu_us_per_call"], b["kamailio_cpu_us_per_call"], 3)))
+        rs = [p[2] for p in pairs if p[2]]
+        cpf["pairs"] = pairs
+        cpf["cpu_ratio"] = round(statistics.median(rs), 3) if rs else None
+        cpf["cpu_ratio_min"] = min(rs) if rs else None
+        cpf["cpu_ratio_max"] = max(rs) if rs else None
+        cpf["us_extra"] = statistics.median(
+            [b["kamailio_cpu_us_per_call"] - a["kamailio_cpu_us_per_call"] for a, b, _ in pairs]) if pairs else None
+        cpf["us_without"] = statistics.median([a["kamailio_cpu_us_per_call"] for a, _, _ in pairs]) if pairs else None
+        cg = {c["variant"]: c for c in cp.get("callgrind", [])}
+        cpf["cg"] = cg
+        if "with" in cg and "without" in cg:
+            W, O = cg["with"], cg["without"]
+            nW, nO = W["calls"], O["calls"]
+            # gcp's timer runs every 50 ms in both variants whatever the
+            # load (its expiry walk once a second): a cost per second, not
+            # per call, left out of the per-call figures and shown apart
+            def timer(c):
+                return c["callgrind"]["gcp_entries"].get("gcp_timer", {}).get("ir", 0)
+
+            cpf["timer_ir_per_s"] = [timer(c) / c["seconds"] for c in (O, W) if c.get("seconds")]
+            cpf["timer_ir_per_call"] = [timer(c) / c["calls"] for c in (O, W)]
+            cpf["ir_with"] = (W["callgrind"]["total"] - timer(W)) / nW
+            cpf["ir_without"] = (O["callgrind"]["total"] - timer(O)) / nO
+            cpf["ir_ratio"] = ratio(cpf["ir_without"], cpf["ir_with"], 3)
+            cpf["gcp_with"] = (W["callgrind"]["gcp_entry_ir"] - timer(W)) / nW
+            cpf["gcp_without"] = (O["callgrind"]["gcp_entry_ir"] - timer(O)) / nO
+            cpf["gcp_entries"] = {k: v["ir"] / nW for k, v in W["callgrind"]["gcp_entries"].items()
+                                  if k != "gcp_timer"}
+
+            def diff(key):
+                a = dict(W["callgrind"].get(key, {}))
+                b = dict(O["callgrind"].get(key, {}))
+                # the timer's Ir are nearly all gcp.so's own (its expiry walk
+                # and the locks): out of the per-call comparison
+                if key == "self_by_object":
+                    for c, x in ((W, a), (O, b)):
+                        if "gcp.so" in x:
+                            x["gcp.so"] -= timer(c)
+                else:
+                    for x in (a, b):
+                        x.pop("gcp_ring_expire", None)
+                        x.pop("gcp_timer", None)
+                d = {k: a.get(k, 0) / nW - b.get(k, 0) / nO for k in set(a) | set(b)}
+                return sorted(d.items(), key=lambda kv: -kv[1])
+
+            cpf["obj_diff"] = diff("self_by_object")
+            cpf["fn_diff"] = diff("self_by_function")
+        ramp = cp["ramp"]
+
+        def ff(v):
+            """highest failure-free offered rate below the first failed step"""
+            steps = sorted((r for r in ramp if r["variant"] == v), key=lambda r: r["offered_cps"])
+            best = None
+            for r in steps:
+                if not r["failure_free"]:
+                    break
+                best = r["offered_cps"]
+            return best
+
+        cpf["ramp_without"], cpf["ramp_with"] = ff("without"), ff("with")
+        cpf["prof"] = read_profile(os.path.join(res, "profile-callpath-with.txt"))
+
+    # ---------------- part 3 figures ----------------
+    impls = pk["impls"] if pk else {}
+    sizes = sorted({int(n) for v in impls.values() for n in v}) if impls else []
+    big = str(max(sizes)) if sizes else None
+    small = str(min(sizes)) if sizes else None
+
+    def g(impl, n, *path):
+        v = impls.get(impl, {}).get(str(n))
+        for p in path:
+            if v is None:
+                return None
+            v = v.get(p)
+        return v
+
+    lat_small = g("gcp", small, "latency", "capture", "p50_us")
+    lat_big = g("gcp", big, "latency", "capture", "p50_us")
+    lat_ratio = ratio(lat_big, lat_small)
+    base = {}
+    for impl in ("htable", "htable-scan"):
+        if impl in impls:
+            base[impl] = {
+                "thr": ratio(g("gcp", big, "throughput", "pickups_per_s"), g(impl, big, "throughput", "pickups_per_s")),
+                "cpu": ratio(g(impl, big, "throughput", "kamailio_cpu_us_per_pickup"),
+                             g("gcp", big, "throughput", "kamailio_cpu_us_per_pickup")),
+            }
+    shm_k = g("gcp", big, "shm", "module_bytes_per_call")
+    tmcb_k = g("gcp", big, "shm", "tm_callbacks_bytes_per_call")
+    hdr = TLSF_BLOCK_OVERHEAD
+    shm_total = (shm_k + hdr + ((tmcb_k + hdr) if tmcb_k else 0)) if shm_k is not None else None
+    bytes_per_call = max(t["bytes_per_call"] for t in ring["timing"]) if ring else None
+
+    # ---------------- the document ----------------
+    d = m.get("duration_s", {})
+    w("# Performance")
+    w("")
+    w("What `gcp_track()` costs every call, how pickup behaves with thousands of")
+    w("calls ringing, and how it compares with the same job scripted with htable.")
+    w("Everything below, the text of the findings included, is generated by `make bench`")
+    w("(`bench/report.py`) from the raw numbers in `bench/results/*.json` and the profiles")
+    w(f"in `bench/results/profile-*.txt`; this run took {fmt(d.get('total'))} s.")
+    w("All figures of one table come from one run, measured side by side, and the")
+    w("comparisons are given as ratios: absolute numbers on a shared, loaded")
+    w("machine move from run to run, ratios and instruction counts much less.")
+    w("")
+    w(f"Run of {m.get('date', 'n/a')}.")
+    w("")
+
+    w("## Where we stand")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    if cp:
+        ok = cpf["cpu_ratio"] is not None and cpf["cpu_ratio"] >= 0.97
+        w(f"| calls/s with `gcp_track()` ≥ 0.97 × without | {fmt(cpf['cpu_ratio'], 3)} × by Kamailio CPU per call "
+          f"(both variants side by side, median of {len(cpf['pairs'])} pairs, range {fmt(cpf['cpu_ratio_min'], 3)}"
+          f"-{fmt(cpf['cpu_ratio_max'], 3)}); {fmt(cpf.get('ir_ratio'), 3)} × by instructions per call "
+          f"(callgrind: {fmt(cpf.get('ir_without'))} → {fmt(cpf.get('ir_with'))} Ir); highest failure-free "
+          f"rate offered in the ramp: {fmt(cpf['ramp_with'])} calls/s with, {fmt(cpf['ramp_without'])} without "
+          f"| {status(ok)} |")
+    if lat_ratio is not None:
+        w(f"| pickup p50 latency at {int(big):,} ringing ≤ 1.2 × at {int(small):,} | "
+          f"{fmt(lat_big)} µs vs {fmt(lat_small)} µs: {fmt(lat_ratio, 2)} × | {status(lat_ratio <= 1.2)} |")
+    for impl, label in (("htable", "the per-group htable script"),
+                        ("htable-scan", "the htable script that walks all ringing calls")):
+        if impl in base:
+            b = base[impl]
+            ok = b["thr"] is not None and b["thr"] >= 10
+            w(f"| ≥ 10 × the htable script's pickup throughput at {int(big):,} ringing ({label}) | "
+              f"{fmt(b['thr'], 1)} × pickups/s; {fmt(b['cpu'], 1)} × by Kamailio CPU per pickup | {status(ok)} |")
+    if shm_total is not None:
+        ok = shm_total <= 512
+        w(f"| ≤ 512 bytes of shm per ringing call, strings included | {fmt(shm_total)} bytes in Kamailio at "
+          f"{int(big):,} ringing ({fmt(shm_k)} of gcp's blocks + {hdr} allocator overhead"
+          + (f" + {fmt(tmcb_k)} + {hdr} of the tm callback record" if tmcb_k else "")
+          + f"); the table alone asks for at most {fmt(bytes_per_call)} (part 1) | {status(ok)} |")
+    w("")
+    findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
+
+    w("## Machine and load")
+    w("")
+    w(f"- CPU: {m.get('cpu', 'n/a')}, {m.get('cores', 'n/a')} cores, {m.get('mem_gb', 'n/a')} GB RAM; "
+      f"{m.get('virt', 'n/a')}")
+    w(f"- OS: {m.get('os', 'n/a')}, kernel {m.get('kernel', 'n/a')}")
+    w(f"- Kamailio {m.get('kamailio', 'n/a')} (`-x tlsf -X tlsf`, {m.get('kamailio_children', 'n/a')} UDP "
+      f"children as in the cfg), SIPp {m.get('sipp', 'n/a')}, {m.get('valgrind', 'n/a')}, gcc {m.get('gcc', 'n/a')}")
+    w(f"- Load average at the start: {m.get('load_start', 'n/a')}; at the end: {m.get('load_end', 'n/a')}. "
+      f"Kamailio / SIPp processes of others running at the start: {m.get('others_start', 'n/a')}. "
+      "Other work on the machine moves absolute times and rates; that is why the targets are judged on "
+      "ratios measured side by side and on instruction counts.")
+    w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
+      "(parts 2 and 3 pin them to separate cores where stated).")
+    w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
+      f"pickup {fmt(d.get('pickup'))} s, total {fmt(d.get('total'))} s"
+      + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup"] else "")
+      + ".")
+    w("")
+
+    part1(w, ring, ring_rows)
+    part2(w, cp, cpf)
+    part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr)
+
+    w("## Reproduce")
+    w("")
+    w("```")
+    w("make bench                    # all three parts, then this file")
+    w("BENCH_PARTS=\"ring pickup\" make bench   # some parts only (the others' JSON is reused)")
+    w("```")
+    w("")
+    w("Ports: Kamailio on 127.0.0.1:5075 (`GCP_TEST_KPORT`) and 6575 up, SIPp parties on 6500-6999,")
+    w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
+    w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
+    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh` and `bench/pickup.sh`.")
+    w("`make test` does not run the benchmarks.")
+    w("")
+    with open(out, "w") as f:
+        f.write("\n".join(L))
+
+
+# ---------------------------------------------------------------- findings
+
+
+def findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res):
+    w("### What the measurements show")
+    w("")
+    if ring and ring_rows:
+        by = {t["ringing"]: (t, irs) for t, irs in ring_rows}
+        lo_n, hi_n = min(by), max(by)
+        lo, hi = by[lo_n], by[hi_n]
+        ops = ("track", "ringing", "claim", "forget", "detach")
+        worst = max(ops, key=lambda k: hi[0]["ns"][k]["median"])
+        irgrow = {k: ratio(hi[1][k], lo[1][k]) for k in ops}
+        nsgrow = {k: ratio(hi[0]["ns"][k]["median"], lo[0]["ns"][k]["median"]) for k in ops}
+        buckets = hi[0].get("buckets")
+        s = (f"- **Ring table.** From {lo_n:,} to {hi_n:,} ringing calls the time per operation grows "
+             + ", ".join(f"{k} {fmt(lo[0]['ns'][k]['median'])} → {fmt(hi[0]['ns'][k]['median'])} ns" for k in ops)
+             + f"; the slowest at {hi_n:,} is {worst}. The instructions per operation change by "
+             + ", ".join(f"{k} {fmt(irgrow[k], 2)} ×" for k in ops) + ".")
+        if buckets:
+            s += (f" With the module's defaults (hash_size {hi[0]['hash_size']:,} locks, max_calls"
+                  f" {ring.get('max_calls', 0):,}) each hash has {buckets:,} buckets: at {hi_n:,} calls the"
+                  f" transaction index averages {hi_n / buckets:.1f} calls per bucket and the group hash"
+                  f" {hi[0]['groups_with_calls'] / buckets:.2f} groups per bucket.")
+        flat = all(v is not None and v <= 1.3 for v in irgrow.values())
+        if flat:
+            s += (" Instruction counts stay within 1.3 × while times grow up to"
+                  f" {fmt(max(v for v in nsgrow.values() if v), 1)} ×: no operation walks longer chains at"
+                  " scale; the extra time is memory latency of a table that no longer fits in the caches.")
+        else:
+            grew = [k for k, v in irgrow.items() if v and v > 1.3]
+            s += f" Instruction counts grow by more than 1.3 × for {', '.join(grew)}: longer walks at scale."
+        w(s)
+    if cp and cpf.get("ir_with"):
+        missed = cpf["cpu_ratio"] is not None and cpf["cpu_ratio"] < 0.97
+        top = sorted(cpf["gcp_entries"].items(), key=lambda kv: -kv[1])[:4]
+        mod_delta = cpf["gcp_with"] - cpf["gcp_without"]
+        total_delta = cpf["ir_with"] - cpf["ir_without"]
+        w(f"- **Call path.** Side by side, a call costs Kamailio {fmt(cpf['us_without'])} µs of CPU without"
+          f" `gcp_track()` and {fmt(cpf['us_extra'], 1)} µs more with it (medians): the capacity ratio is"
+          f" {fmt(cpf['cpu_ratio'], 3)} (target ≥ 0.97; the {len(cpf['pairs'])} pairs range from"
+          f" {fmt(cpf['cpu_ratio_min'], 3)} to {fmt(cpf['cpu_ratio_max'], 3)}). In instructions the cfg with"
+          f" `gcp_track()` runs {fmt(total_delta)} more per call ({pct(cpf['ir_with'], cpf['ir_without'])} of"
+          f" {fmt(cpf['ir_without'])}): {fmt(mod_delta)} inside gcp's functions (with: "
+          + ", ".join(f"`{k}` {fmt(v)}" for k, v in top)
+          + f"; without, `gcp_is_group_number()`: {fmt(cpf['gcp_without'])}), "
+          f"{fmt(total_delta - mod_delta)} elsewhere.")
+        objs = [(k, v) for k, v in cpf.get("obj_diff", []) if abs(v) >= 50]
+        fns = [(k, v) for k, v in cpf.get("fn_diff", []) if v >= 50][:6]
+        if objs:
+            w("  Where the extra instructions run (self Ir per call, with − without, by object): "
+              + ", ".join(f"{k} {v:+,.0f}" for k, v in objs[:6])
+              + (("; the functions that gained most: " + ", ".join(f"`{k}` {v:+,.0f}" for k, v in fns)) if fns else "")
+              + ".")
+        prof = cpf.get("prof")
+        share = dso_share(prof, "gcp.so")
+        if share is not None:
+            _, dsos = section(prof, "share of samples by module")
+            gf = funcs_of(prof, "gcp.so functions")
+            _, hot = section(prof, "hottest gcp function")
+            hot_fn = None
+            for k in (prof or {}):
+                if k.startswith("hottest gcp function:"):
+                    hot_fn = k.split(":", 1)[1].split(",")[0].strip()
+            w(f"  Under perf (`bench/results/profile-callpath-with.txt`, the \"with\" variant alone) gcp.so"
+              f" has {fmt(share, 2)} % of Kamailio's samples"
+              + (" (" + ", ".join(f"`{f}` {fmt(v, 2)} %" for v, f in gf[:4]) + ")" if gf else "")
+              + "; the largest shares are "
+              + ", ".join(f"{n.split()[-1]} {fmt(v, 1)} %" for v, n in dsos[:4])
+              + (f". In `{hot_fn}` the samples sit on " + ", ".join(f"{n} ({fmt(v, 0)} %)" for v, n in hot[:3])
+                 if hot_fn and hot else "")
+              + ".")
+            if missed:
+                ir_share = 100 * mod_delta / cpf["ir_with"]
+                cpu_share = 100 * (1 - cpf["cpu_ratio"])
+                w(f"  What remains: the target allows {fmt(0.03 / 0.97 * 100, 1)} % more CPU per call; the"
+                  f" measured extra is {fmt(100 * (1 / cpf['cpu_ratio'] - 1), 1)} %, of which gcp's own code"
+                  f" accounts for {fmt(ir_share, 1)} % of the instructions and {fmt(share, 1)} % of the samples,"
+                  f" the rest of the instructions ({fmt(100 * (total_delta - mod_delta) / cpf['ir_with'], 1)} %) run"
+                  " in the modules and core functions listed above, on behalf of gcp's tm callbacks."
+                  + (" The side-by-side CPU ratio varies from pair to pair by more than the gap to the target."
+                     if cpf["cpu_ratio_max"] >= 0.97 else ""))
+            else:
+                w(f"  The target is met: the extra CPU per call, {fmt(100 * (1 / cpf['cpu_ratio'] - 1), 1)} %,"
+                  f" is within the {fmt(0.03 / 0.97 * 100, 1)} % that 0.97 × allows.")
+    if impls and base:
+        prof = read_profile(os.path.join(res, f"profile-pickup-gcp-{big}.txt"))
+        share = dso_share(prof, "gcp.so")
+        hs = base.get("htable", {})
+        sc = base.get("htable-scan", {})
+
+        def thr(impl, n, k):
+            return impls.get(impl, {}).get(str(n), {}).get("throughput", {}).get(k)
+
+        cpu_g = thr("gcp", big, "kamailio_cpu_us_per_pickup")
+        cpu_h = thr("htable", big, "kamailio_cpu_us_per_pickup")
+        s = (f"- **Pickup throughput.** At {int(big):,} ringing, gcp handles"
+             f" {fmt(hs.get('thr'), 1)} × the pickups per second of the per-group htable script"
+             f" ({fmt(hs.get('cpu'), 1)} × by Kamailio CPU per pickup) and {fmt(sc.get('thr'), 1)} × those of the"
+             f" script that walks all ringing calls ({fmt(sc.get('cpu'), 1)} × by CPU).")
+        busy = [(impl, thr(impl, big, "kamailio_busy_cores"), thr(impl, big, "cpu0_busy")) for impl in impls]
+        if all(b is not None for _, b, _ in busy):
+            s += (" During the throughput runs Kamailio was busy "
+                  + ", ".join(f"{b:.2f} cores ({impl})" for impl, b, _ in busy)
+                  + (" and its core " + ", ".join(f"{c:.2f}" for _, _, c in busy) + " busy in all"
+                     if all(c is not None for _, _, c in busy) else "")
+                  + ".")
+            if any((c if c is not None else b) < 0.9 for _, b, c in busy):
+                s += (" Where Kamailio's core was not saturated, pickups/s is partly the SIPp parties' pace, and"
+                      " the CPU per pickup is the fairer comparison of the implementations' capacity.")
+        w(s)
+        if share is not None:
+            gf = funcs_of(prof, "by function (self)", "gcp.so")
+            w(f"  The profile of gcp's Kamailio during its throughput run (`bench/results/profile-pickup-gcp-{big}.txt`)"
+              f" puts {fmt(share, 2)} % of the samples in gcp.so"
+              + (" (" + ", ".join(f"`{f}` {fmt(v, 2)} %" for v, f in gf[:3]) + ")" if gf else "")
+              + "; the rest is Kamailio's SIP work for the pickup (the INVITE in, its transaction, the relay"
+              " to the caller's UA, the 486 and the ACKs) and the kernel's share of every message, which"
+              " the scripts do as well.")
+            if cpu_g and cpu_h and share < 100:
+                floor = cpu_g * (1 - share / 100.0)
+                bound = cpu_h / floor
+                w(f"  Even if gcp's own work cost nothing, a pickup would still cost {fmt(floor)} µs of"
+                  f" Kamailio's CPU against {fmt(cpu_h)} µs for the per-group script: at most {fmt(bound, 1)} ×"
+                  + (", so no change in the module can reach 10 × against that script." if bound < 10 else "."))
+            scan = [ratio(thr("htable-scan", n, "kamailio_cpu_us_per_pickup"), thr("gcp", n, "kamailio_cpu_us_per_pickup"))
+                    for n in sorted(impls.get("gcp", {}), key=int)]
+            if "htable-scan" in impls and all(scan):
+                grows = len(scan) > 1 and all(b > a for a, b in zip(scan, scan[1:]))
+                sp = read_profile(os.path.join(res, f"profile-pickup-htable-scan-{big}.txt"))
+                hf = funcs_of(sp, "by function (self)", "htable.so")
+                w("  Against the script that walks all ringing calls the CPU ratio is "
+                  + " → ".join(fmt(x, 1) for x in scan)
+                  + f" at {' / '.join(f'{int(n):,}' for n in sorted(impls['gcp'], key=int))} ringing"
+                  + (", growing with the number of ringing calls" if grows else "")
+                  + (f"; its profile (`profile-pickup-htable-scan-{big}.txt`) has htable.so at"
+                     f" {fmt(dso_share(sp, 'htable.so'), 1)} % of the samples"
+                     + (" (" + ", ".join(f"`{f}` {fmt(v, 1)} %" for v, f in hf[:2]) + ")" if hf else "")
+                     if sp else "")
+                  + ".")
+    w("")
+
+
+# ---------------------------------------------------------------- parts
+
+
+def part1(w, ring, ring_rows):
+    if not ring:
+        return
+    t0 = ring["timing"][0]
+    w("## 1. The ring table alone")
+    w("")
+    w("`bench/ring_bench.c`, built with `-O2` against `modules/gcp/gcp_ring.c` (no Kamailio:")
+    w("malloc and pthread mutexes stand in for shm and the lock set). Calls spread at random")
+    w(f"over {t0['groups']:,} groups; the table is created as the module creates it with its defaults,")
+    w(f"hash_size {ring['hash_size']:,} (locks) and max_calls {ring['max_calls']:,} (raised to N + {t0['batch']}")
+    w("when N is larger, as the steady rounds need), which set the bucket count (`gcp_ring_buckets()`).")
+    w(f"After filling N ringing calls, every round tracks {t0['batch']} new calls, makes them ring (transaction")
+    w(f"index + 18x, as the module does on the first relayed 18x), claims the {t0['batch']} oldest by their group")
+    w("(as pickups do), forgets them (final reply) and detaches them (transaction freed,")
+    w("the pickup's reference dropped), so N stays the same. Time: median over the rounds")
+    w(f"({ring['ops']:,} operations of each kind); instructions: callgrind on the rounds only")
+    w(f"({ring['callgrind_ops']:,} of each), inclusive of malloc/free and locking.")
+    w("")
+    w("| ringing calls | groups with calls | buckets | track | ringing | claim | forget | detach | bytes per call |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for t, irs in ring_rows:
+        ns = t["ns"]
+        w(f"| {t['ringing']:,} | {t['groups_with_calls']:,} | {fmt(t.get('buckets'))} | "
+          + " | ".join(f"{fmt(ns[k]['median'])} ns / {fmt(irs[k])} Ir" for k in
+                       ("track", "ringing", "claim", "forget", "detach"))
+          + f" | {fmt(t['bytes_per_call'])} |")
+    w("")
+    w(f"Bytes per call: what the table asks the allocator for, the call ({t0['call_bytes']} bytes")
+    w("with the benchmark's strings: group 5, callee 5, caller URI 30, Call-ID 40, From tag 16,")
+    w("Contact 45 bytes, room for a 64-byte To tag) plus its share of the group records")
+    w("(one per group with calls). The allocator adds its own overhead per block (part 3 and")
+    w("the targets table give Kamailio's figure). `ringing` is `gcp_ring_index` + `gcp_ring_ringing`,")
+    w("`detach` is `gcp_ring_detach` + the pickup's `gcp_ring_unref` (the call is freed).")
+    w("")
+
+
+def part2(w, cp, cpf):
+    if not cp:
+        return
+    w("## 2. Cost on the call path")
+    w("")
+    w("SIPp offers INVITE → 100/180 → CANCEL → 200/487 → ACK (the caller hangs up as soon as")
+    w("it rings) through `cfg/kamailio.cfg`, calls spread over 1,000 registered members (one")
+    w("SIPp answers for all their phones). `bench/prepare.sh` generates")
+    w("`kamailio-bench.cfg` from `cfg/kamailio.cfg` with only the `gcp_track()` call and the")
+    w("`switch ($rc)` on its result wrapped in `#!ifndef BENCH_NO_TRACK`: \"with\" is the")
+    w("cfg as it is, \"without\" the same file with `-A BENCH_NO_TRACK`.")
+    blk = cp.get("track_block")
+    if blk:
+        w(f"The block, as the cfg has it (the cfg's `{cp.get('cfg_debug', 'debug=?')}`):")
+        w("")
+        w("```")
+        for line in blk:
+            w(line)
+        w("```")
+        w("")
+    w("Kamailio is pinned to CPU 0 and the SIPp parties to CPU 1." if cp.get("pinned") else
+      "(One core: nothing is pinned.)")
+    w("Kamailio's CPU is the sum of `/proc/<pid>/task/*/schedstat` (ns on CPU) over the main")
+    w("process and its children, from the first INVITE to the last ACK.")
+    w("")
+    ports = cp.get("ports", [])
+    w("Side by side: both variants at the same time, each with its own Kamailio ("
+      + ", ".join(f"127.0.0.1:{p}" for p in ports) + "; both on the same core,")
+    w("the variants swapping instances every run) and its own caller at "
+      f"{cp['rate']} calls/s for {cp['seconds']} s, so both see the same machine at the same time:")
+    w("")
+    w("| run | without: µs CPU per call | with: µs CPU per call | capacity with / without | all calls ok |")
+    w("|---:|---:|---:|---:|:-:|")
+    for i, (a, b, r) in enumerate(cpf["pairs"], 1):
+        okp = "yes" if all(x["ok"] == x["calls"] for x in (a, b)) else ", ".join(
+            f"{x['ok']}/{x['calls']}" for x in (a, b))
+        w(f"| {i} | {fmt(a['kamailio_cpu_us_per_call'])} | {fmt(b['kamailio_cpu_us_per_call'])} | {fmt(r, 3)} | {okp} |")
+    w(f"| median | | | **{fmt(cpf['cpu_ratio'], 3)}** | |")
+    w("")
+    w("The CPU time includes the kernel's work for every message, the same in both variants.")
+    w("Instruction counts (user space, every Kamailio process) do not move with the machine's load:")
+    w("")
+    if cpf.get("ir_with"):
+        w("| | instructions per call | vs without |")
+        w("|---|---:|---:|")
+        w(f"| without `gcp_track()` | {fmt(cpf['ir_without'])} | |")
+        w(f"| with `gcp_track()` | {fmt(cpf['ir_with'])} | {pct(cpf['ir_with'], cpf['ir_without'])} |")
+        w(f"| of which inside gcp's functions, with | {fmt(cpf['gcp_with'])} | |")
+        w(f"| of which inside gcp's functions, without (`gcp_is_group_number()`) | {fmt(cpf['gcp_without'])} | |")
+        w("")
+        w("| gcp function (entered from outside the module) | Ir per call, with |")
+        w("|---|---:|")
+        for k, v in sorted(cpf["gcp_entries"].items(), key=lambda kv: -kv[1]):
+            if v >= 1:
+                w(f"| `{k}` | {fmt(v)} |")
+        w("")
+        calls = cpf["cg"]["with"]["calls"]
+        w(f"(callgrind on every Kamailio process, counters zeroed after start-up and dumped after")
+        w(f"{calls:,} calls at 50 calls/s, divided by the calls. gcp's timer (every 50 ms, its walk of the")
+        w("table for calls over max_ring_time once a second) runs in both variants whatever the load:")
+        w("its instructions are a cost per second, not per call, and are left out of these figures;")
+        tps = cpf.get("timer_ir_per_s") or []
+        if tps:
+            w(f"it ran {fmt(statistics.mean(tps))} Ir per second here, which at 50 calls/s would have added")
+            w(f"{fmt(statistics.mean(cpf['timer_ir_per_call']))} Ir to every call.)")
+        else:
+            w(f"it would have added {fmt(statistics.mean(cpf['timer_ir_per_call']))} Ir to every call.)")
+        w("")
+    w(f"Ramp, {cp['step_seconds']} s per step, one variant at a time; failure-free = every call")
+    w("completed, none failed, no retransmission, calls/s reached ≥ 97 % of the offered rate:")
+    w("")
+    w("| offered calls/s | without: reached | µs CPU/call | ok | with: reached | µs CPU/call | ok |")
+    w("|---:|---:|---:|:-:|---:|---:|:-:|")
+    rates = sorted({r["offered_cps"] for r in cp["ramp"]})
+
+    def cells(r):
+        if not r:
+            return "| | "
+        return (f"{fmt(r['reached_cps'])} | {fmt(r['kamailio_cpu_us_per_call'])} | "
+                + ("yes" if r["failure_free"] else
+                   f"no ({r['ok']}/{r['calls']} ok, {r['failed']} failed, {r['retransmissions']} retr.)"))
+
+    for rt in rates:
+        a = next((r for r in cp["ramp"] if r["offered_cps"] == rt and r["variant"] == "without"), None)
+        b = next((r for r in cp["ramp"] if r["offered_cps"] == rt and r["variant"] == "with"), None)
+        w(f"| {rt:,} | {cells(a)} | {cells(b)} |")
+    w("")
+    w(f"Highest failure-free offered rate before the first failed step: without {fmt(cpf['ramp_without'])},"
+      f" with {fmt(cpf['ramp_with'])} calls/s. One variant runs at a time here, so a step also sees whatever"
+      " else the machine did at that moment; the side-by-side CPU ratio and the instruction counts are the"
+      " figures the target is judged on.")
+    w("")
+
+
+def part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr):
+    if not pk:
+        return
+    first = next(iter(next(iter(impls.values())).values()))
+    ports = sorted(v["port"] for im in impls.values() for v in im.values())
+    w("## 3. Pickup at scale")
+    w("")
+    w(f"Three implementations, each size of each its own Kamailio, all {len(ports)} running at once")
+    w("(127.0.0.1:" + ", :".join(str(p) for p in ports) + "):")
+    w("")
+    w("- **gcp**: `kamailio-bench.cfg` (= `cfg/kamailio.cfg`) with `-A GCP_REPLACES`;")
+    w("- **htable**: `bench/htable-pickup.cfg`, the same cfg with the gcp functions written as")
+    w("  cfg routes over htables: per group, slots with the Call-ID and a ringing-order stamp,")
+    w("  a pickup loops over its group's slots for the oldest;")
+    w("- **htable-scan**: the same file with `-A HT_SCAN`: one entry per ringing call, a pickup")
+    w("  walks all ringing calls with `sht_iterator` and keeps the oldest of its group (\"htable")
+    w("  and a loop over all calls\").")
+    w("")
+    w("Both scripts do what gcp does in replaces mode: track members' calls (members, groups and")
+    w("personal contacts in htables, Replaces support required), make them pickable on a 18x")
+    w("with a To tag, forget them on CANCEL and final replies, claim the oldest call of the group")
+    w("under a per-group `sht_lock`, send the picker's INVITE to the caller's Contact with")
+    w("`Replaces: <Call-ID>;to-tag=..;from-tag=..;early-only` and video removed")
+    w("(`sdp_remove_media`), give the call back when the pickup fails, and log at the same")
+    w("levels as the gcp cfg and module.")
+    w("")
+    w(f"{pk.get('groups', 1000):,} members (one per group, registered in every instance), their phones answer")
+    w("100 + 180 and ring on; callers (Replaces-capable UAs) ring them until the instance has its "
+      + ", ".join(f"{n:,}" for n in sizes))
+    w("calls ringing. Pickers dial the groups that have calls, round robin. The")
+    w("caller's UA checks the Replaces header and refuses the pickup (486), so the call rings")
+    w("again and the number of ringing calls does not change during a measurement; every")
+    w("pickup runs the whole claim, rewrite, relay and give-back path.")
+    w("")
+    th = first["throughput"]
+    w("- latency: pickers on every instance at once, "
+      f"{first['latency']['rate_per_s']} pickups/s each, {first['latency']['pickups']} each; one capture on")
+    w("  loopback (tcpdump) timestamps each picker's INVITE into Kamailio and the pickup INVITE")
+    w("  out toward the caller's UA (same Call-ID): Kamailio's own time for the pickup, without")
+    w("  the SIPp parties' delays (`bench/pcap_latency.py`);")
+    w(f"- throughput: each instance alone in turn (by size, then implementation), {th['concurrent']} pickups")
+    w(f"  outstanding for {th['seconds']} s"
+      + (", the instance pinned to CPU 0 and the SIPp parties to CPU 1" if th.get("pinned") else "")
+      + ": pickups per second completed, Kamailio's CPU per pickup")
+    w("  (schedstat), and how busy Kamailio, its core and the SIPp parties (pickers and callers' UA)")
+    w("  were (CPU time / wall time). A core busy near 1.00 means Kamailio had no idle time: its")
+    w("  pickups/s is then its capacity on that core, not the SIPp parties' pace.")
+    w("")
+    w("| implementation | ringing | pickups/s | µs CPU per pickup | Kamailio busy | its core busy | SIPp busy | latency p50 µs | p90 | p99 | failed | shm bytes per ringing call (module) |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for impl in impls:
+        for n in sorted(impls[impl], key=int):
+            v = impls[impl][n]
+            c = v["latency"]["capture"] or {}
+            t = v["throughput"]
+            failed = t["failed"] + v["latency"]["failed"]
+            w(f"| {impl} | {int(n):,} | {fmt(t['pickups_per_s'])} | {fmt(t['kamailio_cpu_us_per_pickup'])} | "
+              f"{fmt(t.get('kamailio_busy_cores'), 2)} | {fmt(t.get('cpu0_busy'), 2)} | {fmt(t.get('sipp_busy_cores'), 2)} | "
+              f"{fmt(c.get('p50_us'))} | {fmt(c.get('p90_us'))} | {fmt(c.get('p99_us'))} | {failed} | "
+              f"{fmt(v['shm']['module_bytes_per_call'])} |")
+    w("")
+    w("Ratios, measured side by side in this run:")
+    w("")
+    w("| | " + " | ".join(f"{n:,} ringing" for n in sizes) + " |")
+    w("|---|" + "---:|" * len(sizes))
+    w(f"| gcp p50 latency / gcp p50 latency at {int(small):,} | "
+      + " | ".join(fmt(ratio(g("gcp", n, "latency", "capture", "p50_us"), lat_small), 2) for n in sizes) + " |")
+    for impl in ("htable", "htable-scan"):
+        if impl not in impls:
+            continue
+        w(f"| gcp pickups/s / {impl} pickups/s | "
+          + " | ".join(fmt(ratio(g("gcp", n, "throughput", "pickups_per_s"),
+                                 g(impl, n, "throughput", "pickups_per_s")), 2) for n in sizes) + " |")
+        w(f"| {impl} CPU per pickup / gcp CPU per pickup | "
+          + " | ".join(fmt(ratio(g(impl, n, "throughput", "kamailio_cpu_us_per_pickup"),
+                                 g("gcp", n, "throughput", "kamailio_cpu_us_per_pickup")), 2) for n in sizes) + " |")
+        w(f"| {impl} p50 latency / gcp p50 latency | "
+          + " | ".join(fmt(ratio(g(impl, n, "latency", "capture", "p50_us"),
+                                 g("gcp", n, "latency", "capture", "p50_us")), 2) for n in sizes) + " |")
+    w("")
+    w("shm per ringing call: the growth of the module's own blocks (`kamcmd mod.stats <module> shm`,")
+    w("the sizes requested, without the allocator's overhead) divided by the calls ringing: gcp's")
+    w("ring table (`gcp_shm_alloc`), the htable module's items for the scripts. Kamailio's")
+    w("transactions (the same for all three) are not counted.")
+    if tmcb_k:
+        w(f"gcp also makes tm keep one callback record per tracked call ({fmt(tmcb_k)} bytes per call")
+        w(f"counted under tm's `insert_tmcb`), included in the figure of the targets table together with")
+        w(f"{hdr} bytes of allocator overhead per block (tlsf's size field and its record of the")
+        w("allocation site, as Kamailio 5.6 builds it by default).")
+    w("")
+
+
+if __name__ == "__main__":
+    main()
