@@ -6,38 +6,11 @@
 # Source tests/sipp/lib.sh first (with GCP_TEST_KPORT and GCP_TEST_OUT
 # exported): this uses its OUT, KADDR, CTL, KLOG, KPID and k_stop.
 
-# k_start_cfg <dir> <cfg> [kamailio args...]: like k_start, Kamailio in
-# the foreground from <dir> with <cfg>, the same defines, the SIP port of
-# lib.sh, groups in $OUT/gcp.xml, ctl socket $CTL, voicemail at $VM_HOST
-# (default 127.0.0.1:5099).
+# k_start_cfg <dir> <cfg> [kamailio args...]: k_launch of lib.sh, with
+# voicemail at $VM_HOST (default 127.0.0.1:5099)
 k_start_cfg() {
-	local dir=$1 cfg=$2
-	shift 2
 	k_stop_cfg
-	: >"$KLOG"
-	(cd "$dir" && exec kamailio -f "$cfg" -DD -E -m 128 -M 8 -x tlsf -X tlsf \
-		-A "GCP_CONFIG=\"$OUT/gcp.xml\"" \
-		-A "GCP_CTL=\"$CTL\"" \
-		-A "GCP_LISTEN=$KADDR" \
-		-A "VOICEMAIL_HOST=\"${VM_HOST:-127.0.0.1:5099}\"" \
-		-A "FR_INV_TIMER=15000" \
-		"$@" >>"$KLOG" 2>&1) &
-	KPID=$!
-	local i
-	for i in $(seq 1 100); do
-		if kamcmd -s "$CTL" core.version >/dev/null 2>&1; then
-			return 0
-		fi
-		if ! kill -0 "$KPID" 2>/dev/null; then
-			echo "kamailio did not start:"
-			tail -n 30 "$KLOG"
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "kamailio did not answer on $CTL"
-	tail -n 30 "$KLOG"
-	return 1
+	K_VM_HOST=${VM_HOST:-127.0.0.1:5099} k_launch "$@"
 }
 
 # stops what k_start_cfg started, and a leftover of an earlier run of the

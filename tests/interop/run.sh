@@ -531,30 +531,7 @@ cl_stop_all() {
 
 # Kamailio with a variant of cfg/kamailio.cfg: k_start_with <mode> <modparam line>
 k_start_with() {
-	local mode=$1 line=$2 dir=$OUT/cfg-variant
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	cp "$ROOT"/cfg/*.cfg "$dir/"
-	sed -i "/^modparam(\"gcp\", \"config_file\"/a $line" "$dir/kamailio.cfg"
-	local defs=(-A "GCP_MODULE=\"$ROOT/modules/gcp/gcp.so\""
-		-A "GCP_CONFIG=\"$OUT/gcp.xml\"" -A "GCP_CTL=\"$CTL\"" -A "GCP_LISTEN=$KADDR"
-		-A "VOICEMAIL_HOST=\"127.0.0.1:5099\"" -A "FR_INV_TIMER=15000")
-	[ "$mode" = replaces ] && defs+=(-A GCP_REPLACES)
-	[ "$mode" = auto ] && defs+=(-A GCP_AUTO)
-	k_stop
-	: >"$KLOG"
-	(cd "$ROOT" && exec kamailio -f "$dir/kamailio.cfg" -DD -E -m 128 -M 8 \
-		-x tlsf -X tlsf "${defs[@]}" >>"$KLOG" 2>&1) &
-	KPID=$!
-	local i
-	for i in $(seq 1 100); do
-		kamcmd -s "$CTL" core.version >/dev/null 2>&1 && return 0
-		kill -0 "$KPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "kamailio did not start:"
-	tail -n 20 "$KLOG"
-	return 1
+	K_CFG=$(variant_cfg "$1" "$2") k_start "$1"
 }
 
 preflight() {

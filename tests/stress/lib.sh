@@ -4,8 +4,7 @@
 #
 # Its own Kamailio: SIP port 5085 (GCP_TEST_KPORT), files in
 # tests/out-stress (GCP_TEST_OUT); SIPp parties on ports 6000-6499 only.
-# Kamailio is started by s_start, a copy of k_start (tests/sipp/lib.sh)
-# that adds what k_start cannot do:
+# Kamailio is started by s_start: k_start (tests/sipp/lib.sh) with
 #   S_CFG        the cfg file (default cfg/kamailio.cfg)
 #   S_FR_INV     FR_INV_TIMER in ms (default 3000; k_start sets 15000, and
 #                a second -A FR_INV_TIMER=... makes Kamailio refuse to
@@ -28,77 +27,20 @@ export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$STRESS_DIR/../.." && pwd)/tests/out-s
 SSCEN=$STRESS_DIR/scenarios
 VM_PORT=6199
 
-# s_start <mode: inject|replaces|auto|auth> [kamailio args...]
-# (auth: inject mode with WITH_AUTH)
+# s_start <mode: inject|replaces|auto|auth> [kamailio args...]: as k_start
+# of tests/sipp/lib.sh, with this suite's knobs and defaults (above)
 s_start() {
 	local mode=$1
 	shift
-	local cfg=${S_CFG:-cfg/kamailio.cfg}
-	local defs=(-A "GCP_MODULE=\"${S_MODULE:-$ROOT/modules/gcp/gcp.so}\""
-		-A "GCP_CONFIG=\"$OUT/gcp.xml\""
-		-A "GCP_CTL=\"$CTL\""
-		-A "GCP_LISTEN=$KADDR"
-		-A "VOICEMAIL_HOST=\"127.0.0.1:$VM_PORT\""
-		-A "FR_INV_TIMER=${S_FR_INV:-3000}")
-	[ "$mode" = replaces ] && defs+=(-A GCP_REPLACES)
-	[ "$mode" = auto ] && defs+=(-A GCP_AUTO)
-	[ "$mode" = auth ] && defs+=(-A WITH_AUTH)
-	s_stop
-	: >"$KLOG"
-	# shellcheck disable=SC2086
-	(cd "$ROOT" && exec ${S_WRAPPER:-} kamailio -f "$cfg" -DD -E -m "${S_SHM_MB:-128}" -M 8 \
-		-x tlsf -X tlsf "${defs[@]}" "$@" >>"$KLOG" 2>&1) &
-	KPID=$!
-	local i n=$((${S_START_WAIT:-15} * 10))
-	for i in $(seq 1 $n); do
-		if kamcmd -s "$CTL" core.version >/dev/null 2>&1; then
-			return 0
-		fi
-		if ! kill -0 "$KPID" 2>/dev/null; then
-			echo "kamailio did not start:"
-			tail -n 30 "$KLOG"
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "kamailio did not answer on $CTL"
-	tail -n 30 "$KLOG"
-	return 1
+	k_mode_defs "$mode"
+	K_FR_INV=${S_FR_INV:-3000} K_VM_HOST=127.0.0.1:$VM_PORT K_WRAPPER=${S_WRAPPER:-} \
+		K_SHM_MB=${S_SHM_MB:-128} K_START_WAIT=${S_START_WAIT:-15} \
+		k_launch "$ROOT" "${S_CFG:-cfg/kamailio.cfg}" \
+		-A "GCP_MODULE=\"${S_MODULE:-$ROOT/modules/gcp/gcp.so}\"" "${MODE_DEFS[@]}" "$@"
 }
 
 # stop our Kamailio (S_STOP_WAIT seconds before SIGKILL, default 5)
-s_stop() {
-	local i n=$((${S_STOP_WAIT:-5} * 10))
-	if [ -n "$KPID" ] && kill -0 "$KPID" 2>/dev/null; then
-		kill "$KPID" 2>/dev/null
-		for i in $(seq 1 $n); do
-			kill -0 "$KPID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$KPID" 2>/dev/null
-	fi
-	KPID=
-	# leftovers of an earlier run on our port (only ours: the pattern
-	# names our listen address)
-	pkill -f "kamailio -f .*GCP_LISTEN=$KADDR" 2>/dev/null || true
-	for i in $(seq 1 $n); do
-		pgrep -f "kamailio -f .*GCP_LISTEN=$KADDR" >/dev/null || break
-		sleep 0.1
-	done
-	pkill -9 -f "kamailio -f .*GCP_LISTEN=$KADDR" 2>/dev/null || true
-}
-
-# a cfg variant: cfg/kamailio.cfg with extra lines after the gcp
-# "config_file" modparam; variant_cfg <name> <lines>; prints its path
-variant_cfg() {
-	local f=$OUT/kamailio-$1.cfg
-	awk -v extra="$2" -v rc="$ROOT/cfg/routing-cases.cfg" '
-		{ sub(/include_file "routing-cases.cfg"/, "include_file \"" rc "\"") }
-		{ print }
-		/^modparam\("gcp", "config_file"/ { print extra }
-	' "$ROOT/cfg/kamailio.cfg" >"$f"
-	echo "$f"
-}
+s_stop() { K_STOP_WAIT=${S_STOP_WAIT:-5} k_halt; }
 
 SIPP_TIMEOUT=${SIPP_TIMEOUT:-30}
 
