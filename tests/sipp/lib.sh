@@ -137,11 +137,19 @@ unreg_all() {
 SIPP_PIDS=()
 SIPP_NAMES=()
 
+# a scenario of tests/sipp/scenarios, or a file given by its full path
+scen_path() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$SCEN/$1" ;;
+	esac
+}
+
 # uas <name> <scenario> <port> [sipp options...]
 uas() {
 	local name=$1 scen=$2 port=$3
 	shift 3
-	sipp -sf "$SCEN/$scen" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
+	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
 		-nostdin -timeout 30s -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
 		"$@" >"$T_DIR/$name.out" 2>&1 &
@@ -153,7 +161,7 @@ uas() {
 uac() {
 	local name=$1 scen=$2 port=$3 user=$4
 	shift 4
-	sipp -sf "$SCEN/$scen" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
+	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
 		-nostdin -timeout 30s -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
 		"$@" "$KADDR" >"$T_DIR/$name.out" 2>&1 &

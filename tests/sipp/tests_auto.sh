@@ -3,21 +3,42 @@
 
 ALL_TESTS="$ALL_TESTS auto_refused auto_stalled auto_rings replaces_second_call auto_no_replaces_ua"
 
+# The shape of the auto-mode tests: member 1001 rings a call from 3001
+# whose UA (port 5202) is played by <caller UA scenario>; then a picker
+# dials 7001 and its phone (5302) takes what it is given.
+# auto_ring <caller UA scenario | -> <From tag> [caller scenario]
+# ("-": nothing plays the caller's UA)
+auto_ring() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	[ "$1" = - ] || uas c-ua "$1" 5202
+	uac c "${3:-caller_picked.xml}" 5201 1001 -key from 3001 -key tag "$2" -key contact_port 5202 -d 300
+	sleep 0.5
+}
+# auto_pick [picker scenario]: the picker and its phone; waits for all
+auto_pick() {
+	uas p-phone picker_phone.xml 5302
+	uac p "${1:-picker_auto_fallback.xml}" 5301 7001 -key from 2001 -key contact_port 5302
+	sw
+}
+# how each caller's call is delivered, says gcp.calls: expect_delivery <how>
+expect_delivery() {
+	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" "callee: 1001 .*pickable: yes .*delivery: $1"
+}
+# the caller ends up with the picker's phone
+expect_caller_with_phone() {
+	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>'
+}
+
 # The caller's UA refuses the Replaces INVITE (481): auto mode falls back
 # to inject, the picker's phone gets the call, the caller is connected to it.
 modes_auto_refused() { echo auto; }
 t_auto_refused() {
-	reg 1001 5101
-	uas m member_picked.xml 5101
-	uas c-ua caller_ua_refuse.xml 5202
-	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagX -key contact_port 5202 -d 300
-	sleep 0.5
-	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" 'callee: 1001 .*delivery: replaces' || return 1
-	uas p-phone picker_phone.xml 5302
-	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
-	sw || return 1
+	auto_ring caller_ua_refuse.xml tagX
+	expect_delivery replaces || return 1
+	auto_pick || return 1
 	expect "the picker's first reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 481' || return 1
-	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect_caller_with_phone || return 1
 	expect "the call on the picker's phone" "$(msg p-phone '^INVITE ')" '^From: .*;tag=tagX' || return 1
 	expect_no_calls
 }
@@ -27,16 +48,10 @@ t_auto_refused() {
 # the CANCEL goes unanswered, and rings the picker's phone.
 modes_auto_stalled() { echo auto; }
 t_auto_stalled() {
-	reg 1001 5101
-	uas m member_picked.xml 5101
-	uas c-ua caller_ua_stall.xml 5202
-	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagY -key contact_port 5202 -d 300
-	sleep 0.5
-	uas p-phone picker_phone.xml 5302
-	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
-	sw || return 1
+	auto_ring caller_ua_stall.xml tagY
+	auto_pick || return 1
 	expect "the picker's first reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 487' || return 1
-	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect_caller_with_phone || return 1
 	expect_no_calls
 }
 
@@ -45,15 +60,9 @@ t_auto_stalled() {
 # auto_timeout the picker's phone gets the call.
 modes_auto_rings() { echo auto; }
 t_auto_rings() {
-	reg 1001 5101
-	uas m member_picked.xml 5101
-	uas c-ua caller_ua_rings.xml 5202
-	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagQ -key contact_port 5202 -d 300
-	sleep 0.5
-	uas p-phone picker_phone.xml 5302
-	uac p picker_auto_fallback.xml 5301 7001 -key from 2001 -key contact_port 5302
-	sw || return 1
-	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	auto_ring caller_ua_rings.xml tagQ
+	auto_pick || return 1
+	expect_caller_with_phone || return 1
 	expect "the call on the picker's phone" "$(msg p-phone '^INVITE ')" '^From: .*;tag=tagQ' || return 1
 	expect_no_calls
 }
@@ -87,19 +96,14 @@ t_replaces_second_call() {
 # "delivery: inject", and the caller is answered by the picker's phone.
 modes_auto_no_replaces_ua() { echo auto; }
 t_auto_no_replaces_ua() {
-	reg 1001 5101
-	uas m member_picked.xml 5101
 	sed 's|^\( *\)Supported: replaces, timer|&\n\1User-Agent: Twinkle/1.10.2 (Linux)|' \
 		"$SCEN/caller_picked.xml" >"$T_DIR/caller_twinkle.xml"
 	udp_sink 5202 "$T_DIR/c-ua.raw" 8
-	SCEN=$T_DIR uac c caller_twinkle.xml 5201 1001 -key from 3001 -key tag tagT -key contact_port 5202 -d 300
-	sleep 0.5
-	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" 'callee: 1001 .*pickable: yes .*delivery: inject' || return 1
-	uas p-phone picker_phone.xml 5302
-	uac p picker_inject.xml 5301 7001 -key from 2001 -key contact_port 5302
-	sw || return 1
+	auto_ring - tagT "$T_DIR/caller_twinkle.xml"
+	expect_delivery inject || return 1
+	auto_pick picker_inject.xml || return 1
 	expect "the picker's reply" "$(msg p '^SIP/2.0 [2-6]')" '^SIP/2.0 487' || return 1
-	expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+	expect_caller_with_phone || return 1
 	kill "$SINK_PID" 2>/dev/null
 	wait "$SINK_PID" 2>/dev/null
 	[ ! -s "$T_DIR/c-ua.raw" ] || fail "the caller's UA got: $(head -c 200 "$T_DIR/c-ua.raw")" || return 1

@@ -98,7 +98,7 @@ uas() {
 	local name=$1 scen=$2 port=$3
 	shift 3
 	scale_args "$@"
-	sipp -sf "$SCEN/$scen" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
+	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
 		-nostdin -timeout $((30 * VG_SLOW))s -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
 		"${SCALED[@]}" >"$T_DIR/$name.out" 2>&1 &
@@ -109,7 +109,7 @@ uac() {
 	local name=$1 scen=$2 port=$3 user=$4
 	shift 4
 	scale_args "$@"
-	sipp -sf "$SCEN/$scen" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
+	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
 		-nostdin -timeout $((30 * VG_SLOW))s -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
 		"${SCALED[@]}" "$KADDR" >"$T_DIR/$name.out" 2>&1 &
