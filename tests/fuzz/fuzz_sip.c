@@ -1,12 +1,36 @@
 /*
- * libFuzzer harness: the Replaces builder and the audio-only SDP filter.
- * The first byte picks the function; the rest is split at NUL bytes.
+ * libFuzzer harness: the Replaces builder, the audio-only SDP filter and
+ * the User-Agent pattern match. The first byte picks the function; the
+ * rest is split at NUL bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gcp_sip.h"
+
+/* patterns list vs User-Agent ua: a 0/1 answer, blind to ASCII case, and
+ * a UA always matches itself as a pattern (when it is one: no '|', no
+ * blank at either end) */
+static void fuzz_ua(
+		const char *list, size_t list_len, const char *ua, size_t ua_len)
+{
+	char upper[4096];
+	int r = gcp_ua_matches(list, list_len, ua, ua_len);
+
+	if(r != 0 && r != 1)
+		abort();
+	if(ua_len <= sizeof(upper)) {
+		for(size_t i = 0; i < ua_len; i++)
+			upper[i] = (ua[i] >= 'a' && ua[i] <= 'z') ? ua[i] - 32 : ua[i];
+		if(gcp_ua_matches(list, list_len, upper, ua_len) != r)
+			abort();
+	}
+	if(ua_len > 0 && !memchr(ua, '|', ua_len) && ua[0] != ' ' && ua[0] != '\t'
+			&& ua[ua_len - 1] != ' ' && ua[ua_len - 1] != '\t'
+			&& gcp_ua_matches(ua, ua_len, ua, ua_len) != 1)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,6 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				k++;
 				start = i + 1;
 			}
+		}
+		if(data[0] & 8) {
+			fuzz_ua(p[0], plen[0], p[1], plen[1]);
+			free(copy);
+			return 0;
 		}
 		n = gcp_replaces_value(p[0], plen[0], p[1], plen[1], p[2], plen[2],
 				data[0] & 2, out, (data[0] & 4) ? 64 : sizeof(out));
