@@ -11,18 +11,21 @@
 # log write per call that "without" lacks.
 # Kamailio is pinned to CPU 0, the SIPp parties to CPU 1.
 #
-#   side by side  BENCH_CP_REPS times: both variants at once, each its own
-#                 Kamailio (127.0.0.1:5075 and :6575, both on CPU 0, the
-#                 variants swapping instances every run) and its own caller
-#                 at BENCH_CP_RATE calls/s for BENCH_CP_SECONDS: Kamailio's
-#                 CPU per call (schedstat of the main process and its
-#                 children); both see the same machine at the same time
+#   side by side  at each of BENCH_CP_RATES calls/s, BENCH_CP_REPS times:
+#                 both variants at once, each its own Kamailio (127.0.0.1:5075
+#                 and :6575, both on CPU 0, the variants swapping instances
+#                 every run) and its own caller at that rate for
+#                 BENCH_CP_SECONDS: Kamailio's CPU per call (schedstat of the
+#                 main process and its children); both see the same machine
+#                 at the same time. CPU per call falls as the rate rises
+#                 (fewer wake-ups per message), so the highest rate is the
+#                 closest to the capacity that the target is about
 #   ramp          BENCH_CP_RAMP rates, BENCH_CP_STEP_SECONDS each, one
 #                 variant at a time (order alternating) until both failed:
 #                 a step is failure-free when every call completed, none
 #                 failed, no SIP retransmission was needed and the calls/s
 #                 reached is at least 97% of the offered rate
-#   profile       the "with" variant alone at 2 x BENCH_CP_RATE for
+#   profile       the "with" variant alone at the highest of BENCH_CP_RATES for
 #                 BENCH_CP_SECONDS under perf record -e cpu-clock:
 #                 bench/results/profile-callpath-with.txt (modules, gcp's
 #                 functions, the hottest one annotated)
@@ -37,8 +40,9 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 RES=${BENCH_RESULTS:-$BROOT/bench/results}
-REPS=${BENCH_CP_REPS:-6}
-RATE=${BENCH_CP_RATE:-200}
+REPS=${BENCH_CP_REPS:-5}
+RATES=${BENCH_CP_RATES:-"200 400"}
+RATE_MAX=$(tr ' ' '\n' <<<"$RATES" | sort -n | tail -n 1)
 SECONDS_FIX=${BENCH_CP_SECONDS:-6}
 RAMP=${BENCH_CP_RAMP:-"600 900 1200 1500 1800 2100 2400"}
 STEP_SECONDS=${BENCH_CP_STEP_SECONDS:-4}
@@ -97,15 +101,22 @@ result() {
 	}'
 }
 
+# a process still running (a zombie, exited but not yet waited for, is not)
+running() {
+	local st
+	st=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 tracked_of() {
 	kc stats.get_statistics gcp: 2>/dev/null | sed -n 's/^gcp:tracked = //p'
 }
 
-# the variants at once: side_run <rotation>; JSON in RUN
+# the variants at once: side_run <rotation> <rate>; JSON in RUN
 SIDE_VARIANTS=(without with)
 side_run() {
-	local rot=$1 n k v i t0 insts=(a b)
-	local -A vi=() c0=() c1=() t1=() tr=()
+	local rot=$1 RATE=$2 n k v i insts=(a b)
+	local -A vi=() c0=() c1=() t0=() t1=() tr=()
 	n=$((RATE * SECONDS_FIX))
 	cp "$OUT/gcp.xml.bench" "$OUT/gcp.xml"
 	for k in 0 1; do
@@ -118,25 +129,35 @@ side_run() {
 	bs_start member uas_member.xml $P_MEMBER
 	sleep 0.3
 	for v in "${SIDE_VARIANTS[@]}"; do c0[$v]=$(inst "${vi[$v]}" bk_cpu_ns); done
-	t0=$(date +%s%N)
 	k=0
 	for v in "${SIDE_VARIANTS[@]}"; do
 		i=${vi[$v]}
+		t0[$v]=$(date +%s%N)
 		inst "$i" bs_start "caller-$v" uac_cancel.xml $((P_CALLER + k)) -inf "$callees" \
 			-m "$n" -r "$RATE" -l 5000 -recv_timeout 5000 "${I_ADDR[$i]}"
 		k=$((k + 1))
 	done
-	for v in "${SIDE_VARIANTS[@]}"; do
-		bs_wait "caller-$v"
-		t1[$v]=$(date +%s%N)
-		c1[$v]=$(inst "${vi[$v]}" bk_cpu_ns)
+	# each variant's end as soon as its caller exits (polled, not waited
+	# for in turn: the second would otherwise be read late)
+	local left=${#SIDE_VARIANTS[@]}
+	while [ "$left" -gt 0 ]; do
+		for v in "${SIDE_VARIANTS[@]}"; do
+			[ -n "${t1[$v]:-}" ] && continue
+			if ! running "${BS_PID[caller-$v]}"; then
+				t1[$v]=$(date +%s%N)
+				c1[$v]=$(inst "${vi[$v]}" bk_cpu_ns)
+				bs_wait "caller-$v"
+				left=$((left - 1))
+			fi
+		done
+		sleep 0.01
 	done
 	for v in "${SIDE_VARIANTS[@]}"; do tr[$v]=$(inst "${vi[$v]}" tracked_of); done
 	bs_stop member
 	inst_stop_all
-	RUN="{\"rotation\": $rot"
+	RUN="{\"rotation\": $rot, \"rate\": $RATE"
 	for v in "${SIDE_VARIANTS[@]}"; do
-		RUN+=", \"$v\": $(result "$v" "caller-$v" "$RATE" "$n" $((${t1[$v]} - t0)) $((${c1[$v]} - ${c0[$v]})) "${tr[$v]}")"
+		RUN+=", \"$v\": $(result "$v" "caller-$v" "$RATE" "$n" $((${t1[$v]} - ${t0[$v]})) $((${c1[$v]} - ${c0[$v]})) "${tr[$v]}")"
 	done
 	RUN+="}"
 }
@@ -204,11 +225,13 @@ cg_run() {
 }
 
 runs=()
-log "call path: side by side at $RATE calls/s each"
-for ((i = 0; i < REPS; i++)); do
-	side_run $((i % 2)) || exit 1
-	log "  $RUN"
-	runs+=("$RUN")
+for rate in $RATES; do
+	log "call path: side by side at $rate calls/s each"
+	for ((i = 0; i < REPS; i++)); do
+		side_run $((i % 2)) "$rate" || exit 1
+		log "  $RUN"
+		runs+=("$RUN")
+	done
 done
 
 # perf profile of the "with" variant
@@ -225,8 +248,8 @@ if command -v perf >/dev/null; then
 		-- sleep $((SECONDS_FIX + 1)) >/dev/null 2>&1 &
 	ppid=$!
 	sleep 0.3
-	bs_start caller uac_cancel.xml $P_CALLER -inf "$callees" -m $((2 * RATE * SECONDS_FIX)) \
-		-r $((2 * RATE)) -l 5000 -recv_timeout 5000 "$KADDR"
+	bs_start caller uac_cancel.xml $P_CALLER -inf "$callees" -m $((RATE_MAX * SECONDS_FIX)) \
+		-r "$RATE_MAX" -l 5000 -recv_timeout 5000 "$KADDR"
 	bs_wait caller
 	wait "$ppid"
 	bs_stop member
@@ -236,7 +259,7 @@ if command -v perf >/dev/null; then
 		awk '$1 ~ /%$/ { print $NF; exit }')
 	{
 		echo "# perf record -e cpu-clock -F 4000, Kamailio (all processes), cfg with gcp_track(),"
-		echo "# $((2 * RATE)) INVITE-180-CANCEL calls/s for $SECONDS_FIX s"
+		echo "# $RATE_MAX INVITE-180-CANCEL calls/s for $SECONDS_FIX s"
 		echo "# share of samples by module (dso)"
 		perf report -i "$pdata" --no-children --sort dso -g none --stdio 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -n 14
@@ -283,7 +306,7 @@ done
 
 {
 	echo "{\"method\": \"INVITE-180-CANCEL through kamailio-bench.cfg with and without gcp_track()\","
-	echo " \"rate\": $RATE, \"seconds\": $SECONDS_FIX, \"step_seconds\": $STEP_SECONDS,"
+	echo " \"rates\": [$(tr ' ' , <<<"$RATES")], \"seconds\": $SECONDS_FIX, \"step_seconds\": $STEP_SECONDS,"
 	echo " \"pinned\": $PIN, \"ports\": [$KPORT, $PORT2],"
 	# the block that -A BENCH_NO_TRACK leaves out, and the cfg's log level
 	echo " \"track_block\": $(sed -n '/^#!ifndef BENCH_NO_TRACK/,/^#!endif/p' "$OUT/kamailio-bench.cfg" |

@@ -26,7 +26,7 @@ bk_start() {
 	BKLOG=$OUT/kamailio-$tag.log
 	: >"$BKLOG"
 	(cd "$OUT" && exec kamailio -f "$cfg" -DD -E -m "$BENCH_SHM_MB" -M 16 \
-		-x tlsf -X tlsf \
+		-x tlsf -X tlsf --loadmodule=cfg_rpc.so \
 		-A "GCP_MODULE=\"${BENCH_GCP_MODULE:-$BROOT/modules/gcp/gcp.so}\"" \
 		-A "GCP_CONFIG=\"$OUT/gcp.xml\"" \
 		-A "GCP_CTL=\"$CTL\"" \
@@ -38,9 +38,15 @@ bk_start() {
 	local i
 	for i in $(seq 1 150); do
 		if kamcmd -s "$CTL" core.version >/dev/null 2>&1; then
-			# calls ring for minutes in the pickup benchmark: tm's limits
-			# (run-time settings, the cfg stays as it is)
-			kc cfg.seti tm max_inv_lifetime 900000 >/dev/null
+			# calls ring for minutes in the pickup benchmark: tm's
+			# max_inv_lifetime (180 s by default) as a run-time setting
+			# (cfg_rpc, loaded from the command line: the cfg stays as it is)
+			local out
+			out=$(kc cfg.seti tm max_inv_lifetime 900000 2>&1)
+			if [ -n "$out" ]; then
+				echo "kamailio: cannot set tm max_inv_lifetime: $out" >&2
+				return 1
+			fi
 			return 0
 		fi
 		if ! kill -0 "$KPID" 2>/dev/null; then
@@ -73,8 +79,10 @@ bk_stop() {
 bk_pids() {
 	[ -n "${KPID:-}" ] || return 0
 	local all
-	all=$(awk '{ sub(/^.*\) /, ""); print FILENAME, $2 }' /proc/[0-9]*/stat 2>/dev/null |
-		sed -n 's|^/proc/\([0-9]*\)/stat |\1 |p')
+	# ps, not awk over /proc/*/stat: mawk stops at the first file that
+	# vanished meanwhile (any short-lived process), which would leave
+	# Kamailio processes out of the CPU sums
+	all=$(ps -e -o pid= -o ppid=)
 	awk -v root="$KPID" '
 		{ parent[$1] = $2 }
 		END {

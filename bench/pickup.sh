@@ -22,13 +22,17 @@
 #   throughput  each instance alone in turn (by size, then implementation),
 #               pinned to CPU 0 while the SIPp parties are pinned to CPU 1
 #               (on a machine with more than one core):
-#               BENCH_PICKUP_CONC pickups outstanding for BENCH_THR_SECONDS:
+#               BENCH_PICKUP_CONC pickups outstanding (at most one per 3
+#               ringing calls) for BENCH_THR_SECONDS, BENCH_THR_ROUNDS
+#               rounds (the implementations in turn in each), medians,
+#               after BENCH_WARMUP_SECONDS of the same load, unmeasured:
 #               pickups per second, Kamailio's CPU per pickup (schedstat),
 #               and how busy Kamailio and the SIPp parties were (CPU time /
 #               wall time): a Kamailio busy near one core is saturated, so
 #               its pickups/s is its capacity on that core, not SIPp's pace
-#   profile     perf record -e cpu-clock of the largest instances during
-#               their throughput run (bench/results/profile-pickup-*.txt)
+#   profile     perf record -e cpu-clock of the largest instances under the
+#               throughput load, in a window of its own after the
+#               measurements (bench/results/profile-pickup-*.txt)
 #
 # The caller's UA checks the Replaces header and refuses every pickup (486),
 # so the call rings again (both implementations give it back as the oldest)
@@ -42,7 +46,9 @@ set -u
 RES=${BENCH_RESULTS:-$BROOT/bench/results}
 SIZES=${BENCH_PICKUP_SIZES:-"100 1000 10000"}
 IMPLS=${BENCH_PICKUP_IMPLS:-"gcp htable htable-scan"}
-THR_SECONDS=${BENCH_THR_SECONDS:-5}
+THR_SECONDS=${BENCH_THR_SECONDS:-3}
+THR_ROUNDS=${BENCH_THR_ROUNDS:-3}
+WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-6}
 CONC=${BENCH_PICKUP_CONC:-32}
 LAT_RATE=${BENCH_LAT_RATE:-20}
 LAT_SECONDS=${BENCH_LAT_SECONDS:-15}
@@ -160,8 +166,9 @@ sipp_next_row() {
 cp "$OUT/gcp.xml.bench" "$OUT/gcp.xml"
 for name in "${NAMES[@]}"; do
 	n=${I_SIZE[$name]}
-	mb=256
-	[ "$n" -gt 2000 ] && mb=1024
+	# every pickup leaves a transaction in tm's wait timer for 5 s: a few
+	# thousand pickups/s need the same 1 GB as 10,000 ringing calls
+	mb=$BENCH_SHM_MB
 	case ${I_IMPL[$name]} in
 	gcp) BENCH_SHM_MB=$mb inst "$name" bk_start "pickup-$name" "$OUT/kamailio-bench.cfg" -A GCP_REPLACES || exit 1 ;;
 	htable) BENCH_SHM_MB=$mb inst "$name" bk_start "pickup-$name" "$BROOT/bench/htable-pickup.cfg" || exit 1 ;;
@@ -245,83 +252,128 @@ rm -f "$pcap"
 
 # ---- throughput: one instance at a time ----
 # Kamailio under test on CPU 0, the SIPp parties (the pickers, the callers'
-# UA, the members' phones) on CPU 1
+# UA, the members' phones) on CPU 1. BENCH_THR_ROUNDS rounds per size, the
+# implementations in turn within a round, so that each round compares them
+# close in time; the profiles are taken in a window of their own.
+
+# thr_start <name> <n>: the pickers on instance <name>, Kamailio pinned
+thr_start() {
+	local name=$1 n=$2
+	[ $PIN = 1 ] && inst "$name" bk_pin 0
+	# at most one pickup outstanding per 3 ringing calls: a pickup holds
+	# its call until the 486, and one that finds its group's only call
+	# still held gets a 480 (a failed pickup)
+	conc=$((n / 3 < CONC ? n / 3 : CONC))
+	[ "$conc" -ge 1 ] || conc=1
+	BS_TASKSET=
+	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
+	inst "$name" bs_start thr uac_pickup.xml $P_THR -inf "$OUT/groups-$n.csv" -r 100000 \
+		-l "$conc" -m 100000000 -recv_timeout 10000 "${I_ADDR[$name]}"
+	BS_TASKSET=
+	sleep 1
+}
+thr_stop() {
+	bs_stop thr
+	[ $PIN = 1 ] && inst "$1" bk_pin "$ALLCPUS"
+	sleep 1 # the last pickups end (486, ACK)
+}
+
 declare -A THR=()
 if [ $PIN = 1 ]; then
 	for p in "${BS_PID[@]}"; do taskset -p -c 1 "$p" >/dev/null 2>&1; done
 fi
 for n in $SIZES; do
+	# warm-up, not measured: the first seconds of load touch fresh shared
+	# memory (page faults) until tm's wait timer frees transactions as fast
+	# as new ones come (5 s); every instance once
 	for impl in $IMPLS; do
-		name=$impl-$n
-		[ $PIN = 1 ] && inst "$name" bk_pin 0
-		BS_TASKSET=
-		[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
-		inst "$name" bs_start thr uac_pickup.xml $P_THR -inf "$OUT/groups-$n.csv" -r 100000 \
-			-l "$CONC" -m 100000000 -recv_timeout 10000 "${I_ADDR[$name]}"
-		BS_TASKSET=
-		sleep 1
-		read -r ta sa fa <<<"$(sipp_next_row thr)"
-		ca=$(inst "$name" bk_cpu_ns)
-		sa_cpu=$(($(pid_cpu_ns "${BS_PID[thr]}") + $(pid_cpu_ns "${BS_PID[cua]}")))
-		wa=$(date +%s%N)
-		read -r j0a j0t <<<"$(cpu_jiffies 0)"
-		perf_pid=
-		if [ "$PROFILE" = 1 ] && [ "$n" = "$LARGEST" ] && command -v perf >/dev/null; then
-			perf record -e cpu-clock -F 499 -g -o "$OUT/perf-$impl.data" \
-				-p "$(inst "$name" bk_pids | paste -sd,)" -- sleep "$THR_SECONDS" >/dev/null 2>&1 &
-			perf_pid=$!
-		fi
-		sleep "$THR_SECONDS"
-		read -r tb sb fb <<<"$(sipp_next_row thr)"
-		cb=$(inst "$name" bk_cpu_ns)
-		sb_cpu=$(($(pid_cpu_ns "${BS_PID[thr]}") + $(pid_cpu_ns "${BS_PID[cua]}")))
-		wb=$(date +%s%N)
-		read -r j0b j0tb <<<"$(cpu_jiffies 0)"
-		bs_stop thr
-		[ $PIN = 1 ] && inst "$name" bk_pin "$ALLCPUS"
-		if [ -n "$perf_pid" ]; then
-			wait "$perf_pid"
-			{
-				echo "# perf record -e cpu-clock, Kamailio (all processes), $impl, $n ringing,"
-				echo "# pickup throughput run: share of samples by module (dso)"
-				perf report -i "$OUT/perf-$impl.data" --no-children --sort dso -g none --stdio 2>/dev/null |
-					grep -v '^#' | grep -v '^$' | head -n 12
-				echo "# by function (self)"
-				perf report -i "$OUT/perf-$impl.data" --no-children --sort dso,sym -g none --stdio 2>/dev/null |
-					grep -v '^#' | grep -v '^$' | head -n 30
-				echo "# by function, including callees (children)"
-				perf report -i "$OUT/perf-$impl.data" --children --sort sym -g none --stdio 2>/dev/null |
-					grep -v '^#' | grep -v '^$' | head -n 40
-			} >"$RES/profile-pickup-$impl-$n.txt"
-			rm -f "$OUT/perf-$impl.data"
-		fi
-		done_p=$((sb - sa))
-		thr=$(awk -v d="$done_p" -v a="$ta" -v b="$tb" 'BEGIN { printf "%.1f", ((b > a) ? d / (b - a) : 0) }')
-		cpu_us=$(awk -v d="$done_p" -v c=$((cb - ca)) 'BEGIN { printf "%.1f", ((d > 0) ? c / 1000 / d : 0) }')
-		kbusy=$(awk -v c=$((cb - ca)) -v w=$((wb - wa)) 'BEGIN { printf "%.2f", c / w }')
-		# CPU 0 as a whole (Kamailio and anything else the scheduler put there)
-		c0busy=$(awk -v b=$((j0b - j0a)) -v t=$((j0tb - j0t)) 'BEGIN { printf "%.2f", (t > 0) ? b / t : 0 }')
-		sbusy=$(awk -v c=$((sb_cpu - sa_cpu)) -v w=$((wb - wa)) 'BEGIN { printf "%.2f", c / w }')
-		THR[$name]="{\"pickups_per_s\": $thr, \"seconds\": $THR_SECONDS, \"concurrent\": $CONC, \"pinned\": $PIN, \"pickups\": $done_p, \"failed\": $fb, \"kamailio_cpu_us_per_pickup\": $cpu_us, \"kamailio_busy_cores\": $kbusy, \"sipp_busy_cores\": $sbusy, \"cpu0_busy\": $c0busy}"
-		log "pickup: $name: $thr pickups/s, $cpu_us us CPU per pickup, Kamailio busy $kbusy cores, SIPp $sbusy, CPU 0 busy $c0busy, $fb failed"
-		sleep 1 # the last pickups end (486, ACK)
+		thr_start "$impl-$n" "$n"
+		sleep "$WARMUP_SECONDS"
+		thr_stop "$impl-$n"
+	done
+	for ((round = 1; round <= THR_ROUNDS; round++)); do
+		for impl in $IMPLS; do
+			name=$impl-$n
+			thr_start "$name" "$n"
+			read -r ta sa fa <<<"$(sipp_next_row thr)"
+			ca=$(inst "$name" bk_cpu_ns)
+			sa_cpu=$(($(pid_cpu_ns "${BS_PID[thr]}") + $(pid_cpu_ns "${BS_PID[cua]}")))
+			wa=$(date +%s%N)
+			read -r j0a j0t <<<"$(cpu_jiffies 0)"
+			sleep "$THR_SECONDS"
+			read -r tb sb fb <<<"$(sipp_next_row thr)"
+			cb=$(inst "$name" bk_cpu_ns)
+			sb_cpu=$(($(pid_cpu_ns "${BS_PID[thr]}") + $(pid_cpu_ns "${BS_PID[cua]}")))
+			wb=$(date +%s%N)
+			read -r j0b j0tb <<<"$(cpu_jiffies 0)"
+			thr_stop "$name"
+			done_p=$((sb - sa))
+			thr=$(awk -v d="$done_p" -v a="$ta" -v b="$tb" 'BEGIN { printf "%.1f", ((b > a) ? d / (b - a) : 0) }')
+			cpu_us=$(awk -v d="$done_p" -v c=$((cb - ca)) 'BEGIN { printf "%.1f", ((d > 0) ? c / 1000 / d : 0) }')
+			kbusy=$(awk -v c=$((cb - ca)) -v w=$((wb - wa)) 'BEGIN { printf "%.2f", c / w }')
+			# CPU 0 as a whole (Kamailio and anything else the scheduler put there)
+			c0busy=$(awk -v b=$((j0b - j0a)) -v t=$((j0tb - j0t)) 'BEGIN { printf "%.2f", (t > 0) ? b / t : 0 }')
+			sbusy=$(awk -v c=$((sb_cpu - sa_cpu)) -v w=$((wb - wa)) 'BEGIN { printf "%.2f", c / w }')
+			r="{\"round\": $round, \"pickups_per_s\": $thr, \"seconds\": $THR_SECONDS, \"concurrent\": $conc, \"pinned\": $PIN, \"pickups\": $done_p, \"failed\": $((fb - fa)), \"kamailio_cpu_us_per_pickup\": $cpu_us, \"kamailio_busy_cores\": $kbusy, \"sipp_busy_cores\": $sbusy, \"cpu0_busy\": $c0busy}"
+			THR[$name]="${THR[$name]:+${THR[$name]}, }$r"
+			log "pickup: $name, round $round: $thr pickups/s, $cpu_us us CPU per pickup, Kamailio busy $kbusy cores, SIPp $sbusy, CPU 0 busy $c0busy, $((fb - fa)) failed"
+		done
 	done
 done
+
+# profiles of the largest size, each in a window of its own (perf's own
+# cost stays out of the figures above)
+if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
+	for impl in $IMPLS; do
+		name=$impl-$LARGEST
+		thr_start "$name" "$LARGEST"
+		perf record -e cpu-clock -F 499 -g -o "$OUT/perf-$impl.data" \
+			-p "$(inst "$name" bk_pids | paste -sd,)" -- sleep "$THR_SECONDS" >/dev/null 2>&1
+		thr_stop "$name"
+		{
+			echo "# perf record -e cpu-clock, Kamailio (all processes), $impl, $LARGEST ringing,"
+			echo "# pickup throughput run: share of samples by module (dso)"
+			perf report -i "$OUT/perf-$impl.data" --no-children --sort dso -g none --stdio 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -n 12
+			echo "# by function (self)"
+			perf report -i "$OUT/perf-$impl.data" --no-children --sort dso,sym -g none --stdio 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -n 30
+			echo "# by function, including callees (children)"
+			perf report -i "$OUT/perf-$impl.data" --children --sort sym -g none --stdio 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -n 40
+		} >"$RES/profile-pickup-$impl-$LARGEST.txt"
+		rm -f "$OUT/perf-$impl.data"
+	done
+fi
 bs_stop_all
 inst_stop_all
 
 # ---- JSON ----
 python3 - "$RES/pickup.json" "$LAT" "$NGROUPS" "$LAT_RATE" "$npk" <<EOF
-import json, sys
+import json, statistics, sys
 out, lat, ngroups, rate, npk = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 impls = {}
+
+
+def thr_summary(rounds):
+    """medians over the rounds; the rounds themselves kept"""
+    med = lambda k: statistics.median(r[k] for r in rounds)
+    out = {k: med(k) for k in ("pickups_per_s", "kamailio_cpu_us_per_pickup", "kamailio_busy_cores",
+                               "sipp_busy_cores", "cpu0_busy")}
+    out.update({"seconds": rounds[0]["seconds"], "concurrent": rounds[0]["concurrent"],
+                "pinned": rounds[0]["pinned"], "pickups": sum(r["pickups"] for r in rounds),
+                "failed": sum(r["failed"] for r in rounds), "rounds": rounds})
+    return out
+
+
 $(for name in "${NAMES[@]}"; do
 	read -r m0 t0 <<<"${MEM0[$name]}"
 	read -r m1 t1 <<<"${MEM[$name]}"
 	n=${I_SIZE[$name]}
 	echo "impls.setdefault('${I_IMPL[$name]}', {})['$n'] = {'ringing': $n, 'groups_with_calls': min($n, ngroups), 'port': ${I_ADDR[$name]##*:},"
-	echo "  'throughput': json.loads('${THR[$name]}'),"
+	echo "  'throughput': thr_summary(json.loads('[${THR[$name]}]')),"
 	echo "  'latency': {'rate_per_s': rate, 'pickups': npk, 'ok': ${LAT_OK[$name]:-0}, 'failed': ${LAT_FAILED[$name]:-0}, 'capture': lat.get('${I_ADDR[$name]##*:}')},"
+	echo "  'kamailio_shm_errors': $(grep -c 'could not allocate shared memory\|out of mem' "$OUT/kamailio-pickup-$name.log"),"
 	echo "  'shm': {'module_bytes': $((m1 - m0)), 'module_bytes_per_call': round($((m1 - m0)) / $n, 1), 'tm_callbacks_bytes_per_call': round($((t1 - t0)) / $n, 1)}}"
 done)
 json.dump({"method": "pickup at scale, all instances side by side", "groups": ngroups,

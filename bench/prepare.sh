@@ -3,7 +3,8 @@
 #   kamailio-bench.cfg  cfg/kamailio.cfg as it is, with the gcp_track() block
 #                       (the call and the switch that logs its result) inside
 #                       "#!ifndef BENCH_NO_TRACK": -A BENCH_NO_TRACK is the
-#                       same cfg without gcp_track()
+#                       same cfg without gcp_track(); and max_ring_time 600 s
+#                       (the pickup benchmark rings calls for minutes)
 #   routing-cases.cfg   copied from cfg/ (both cfgs include it)
 #   gcp.xml             range 70000-70999: 1,000 groups, one member each
 #                       (users 10000-10999, user 10000+i in group 70000+i)
@@ -23,11 +24,15 @@ cfg=$OUT/kamailio-bench.cfg
 awk '
 	/^[ \t]*gcp_track\(\);[ \t]*$/ && !done { print "#!ifndef BENCH_NO_TRACK"; inblk = 1 }
 	{ print }
+	# the pickup benchmark keeps calls ringing for minutes: the safety net
+	# max_ring_time (300 s by default) as long as the htable script keeps
+	# its calls (autoexpire=600)
+	/^modparam\("gcp", "config_file"/ { print "modparam(\"gcp\", \"max_ring_time\", 600)"; mrt = 1 }
 	# the switch on $rc that follows ends at the first line "\t}"
 	inblk && /^\t}[ \t]*$/ { print "#!endif"; inblk = 0; done = 1 }
-	END { if (!done) exit 3 }
+	END { if (!done || !mrt) exit 3 }
 ' "$BROOT/cfg/kamailio.cfg" >"$cfg" || {
-	echo "prepare: cfg/kamailio.cfg has no 'gcp_track();' block to switch off" >&2
+	echo "prepare: cfg/kamailio.cfg has no 'gcp_track();' block to switch off or no modparam(\"gcp\", \"config_file\", ...)" >&2
 	exit 1
 }
 # the block must be exactly the call and the switch on its result
