@@ -654,7 +654,8 @@ unsigned gcp_ring_expire(gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms)
 {
 	unsigned n = 0;
 
-	if(!ring)
+	/* an empty table needs no walk over its buckets (once a second) */
+	if(!ring || __atomic_load_n(&ring->count, __ATOMIC_RELAXED) == 0)
 		return 0;
 	/* one lock at a time, with all the buckets it guards */
 	for(unsigned i = 0; i < ring->nslots; i++) {
