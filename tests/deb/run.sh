@@ -7,14 +7,7 @@
 # before. Ends "deb: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-export GCP_TEST_KPORT=5095
-export GCP_TEST_OUT=$PWD/tests/out-deb
-rm -rf "$GCP_TEST_OUT"
-. tests/sipp/lib.sh
-. tests/kstart.sh
-SUITE=deb
-passed=0
-failed=0
+. tests/suite.sh deb 5095
 PKG=kamailio-gcp-module
 MODDIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/kamailio/modules
 DOC=/usr/share/doc/$PKG

@@ -7,15 +7,7 @@
 # pass too. KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-bash scripts/setup-deb.sh kemi || { echo "kemi: 0 passed, 1 failed"; exit 1; }
-export GCP_TEST_KPORT=5096
-export GCP_TEST_OUT=$PWD/tests/out-kemi
-rm -rf "$GCP_TEST_OUT"
-. tests/sipp/lib.sh
-. tests/kstart.sh
-SUITE=kemi
-passed=0
-failed=0
+. tests/suite.sh kemi 5096 kemi
 trap k_stop_cfg EXIT
 load_basic_pickup
 

@@ -7,15 +7,7 @@
 # Ends "prom: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-bash scripts/setup-deb.sh kamcli || { echo "prom: 0 passed, 1 failed"; exit 1; }
-export GCP_TEST_KPORT=5097
-export GCP_TEST_OUT=$PWD/tests/out-prom
-rm -rf "$GCP_TEST_OUT"
-. tests/sipp/lib.sh
-. tests/kstart.sh
-SUITE=prom
-passed=0
-failed=0
+. tests/suite.sh prom 5097 kamcli
 HTTP=127.0.0.1:5996
 RPCSOCK=$OUT/kamailio_rpc.sock
 trap k_stop_cfg EXIT
