@@ -64,7 +64,7 @@ run_one() {
 		echo "FAIL $SUITE $label"
 		sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
 	fi
-	pkill -f -- "-message_file $T_DIR/" 2>/dev/null
+	pkill -f -- "$T_DIR/" 2>/dev/null # SIPp parties, sinks
 	unreg_all
 }
 

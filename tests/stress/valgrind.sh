@@ -46,6 +46,8 @@ fi
 export GCP_TEST_OUT=$STRESS_OUT/valgrind
 rm -rf "$GCP_TEST_OUT"
 . ./lib.sh
+. "$ROOT/tests/kstart.sh"
+SUITE=valgrind
 VG_DIR=$OUT/vg
 mkdir -p "$VG_DIR"
 VG_SLOW=${VG_SLOW:-3}
@@ -202,31 +204,10 @@ for mode in $modes; do
 	expect_no_calls >/dev/null
 	unreg_all
 	for name in $run; do
-		T_DIR=$OUT/$mode/$name
-		mkdir -p "$T_DIR"
-		t0=$(date +%s)
-		if ( set +e; MODE=$mode; "t_$name" ) >"$T_DIR/test.log" 2>&1; then
-			passed=$((passed + 1))
-			echo "PASS $name $mode under valgrind $(($(date +%s) - t0))s"
-		else
-			failed=$((failed + 1))
-			echo "FAIL $name $mode under valgrind"
-			sed 's/^/    /' "$T_DIR/test.log" | tail -n 30
-		fi
-		pkill -f -- "-message_file $T_DIR/" 2>/dev/null
-		unreg_all
+		run_one "$mode/$name" "t_$name" "$mode"
 	done
 	if [ "$mode" = inject ] && [ -z "${GCP_TESTS:-}" ]; then
-		T_DIR=$OUT/$mode/rpc
-		mkdir -p "$T_DIR"
-		if ( set +e; t_vg_rpc ) >"$T_DIR/test.log" 2>&1; then
-			passed=$((passed + 1))
-			echo "PASS management RPCs $mode under valgrind"
-		else
-			failed=$((failed + 1))
-			echo "FAIL management RPCs $mode under valgrind"
-			sed 's/^/    /' "$T_DIR/test.log" | tail -n 20
-		fi
+		run_one "$mode/management-rpcs" t_vg_rpc "$mode"
 	fi
 	t0=$(date +%s)
 	k_stop
