@@ -145,14 +145,19 @@ scen_path() {
 	esac
 }
 
+# A party's SIPp options, into SARGS (tests/stress/valgrind.sh scales the
+# waits among them); SIPP_TIMEOUT: seconds a party may last (default 30)
+sipp_args() { SARGS=("$@"); }
+
 # uas <name> <scenario> <port> [sipp options...]
 uas() {
 	local name=$1 scen=$2 port=$3
 	shift 3
+	sipp_args "$@"
 	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
-		-nostdin -timeout 30s -timeout_error -trace_msg -trace_err \
+		-nostdin -timeout "${SIPP_TIMEOUT:-30}s" -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
-		"$@" >"$T_DIR/$name.out" 2>&1 &
+		"${SARGS[@]}" >"$T_DIR/$name.out" 2>&1 &
 	SIPP_PIDS+=($!)
 	SIPP_NAMES+=("$name")
 }
@@ -161,10 +166,11 @@ uas() {
 uac() {
 	local name=$1 scen=$2 port=$3 user=$4
 	shift 4
+	sipp_args "$@"
 	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
-		-nostdin -timeout 30s -timeout_error -trace_msg -trace_err \
+		-nostdin -timeout "${SIPP_TIMEOUT:-30}s" -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
-		"$@" "$KADDR" >"$T_DIR/$name.out" 2>&1 &
+		"${SARGS[@]}" "$KADDR" >"$T_DIR/$name.out" 2>&1 &
 	SIPP_PIDS+=($!)
 	SIPP_NAMES+=("$name")
 }
@@ -226,13 +232,14 @@ expect_not() {
 	fi
 }
 
-# the ring table is empty again (calls end, nothing leaks between tests)
+# the ring table is empty again (calls end, nothing leaks between tests),
+# within 6 s times WAIT_SCALE (valgrind.sh: Kamailio runs slower)
 expect_no_calls() {
 	local i out
-	for i in $(seq 1 30); do
+	for i in $(seq 1 $((30 * ${WAIT_SCALE:-1}))); do
 		out=$(kc gcp.calls)
 		[ -z "$out" ] && return 0
-		sleep 0.2
+		command sleep 0.2
 	done
 	echo "  gcp.calls not empty after the test:"
 	echo "$out" | sed 's/^/    /'

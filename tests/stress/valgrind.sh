@@ -83,52 +83,21 @@ k_stop() { S_STOP_WAIT=120 s_stop; }
 
 # slower SIPp and sleeps: every wait of the tests and of SIPp scaled
 sleep() { command sleep "$(echo "$1 * $VG_SLOW" | bc)"; }
-scale_args() {
-	local a out=() next=""
+sipp_args() {
+	local a next=""
+	SARGS=()
 	for a in "$@"; do
 		case "$next" in
-		ms) out+=("$((a * VG_SLOW))"); next=""; continue ;;
+		ms) SARGS+=("$((a * VG_SLOW))"); next=""; continue ;;
 		esac
 		case "$a" in
-		-recv_timeout | -d) out+=("$a"); next=ms ;;
-		*) out+=("$a") ;;
+		-recv_timeout | -d) SARGS+=("$a"); next=ms ;;
+		*) SARGS+=("$a") ;;
 		esac
 	done
-	SCALED=("${out[@]}")
 }
-uas() {
-	local name=$1 scen=$2 port=$3
-	shift 3
-	scale_args "$@"
-	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
-		-nostdin -timeout $((30 * VG_SLOW))s -timeout_error -trace_msg -trace_err \
-		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
-		"${SCALED[@]}" >"$T_DIR/$name.out" 2>&1 &
-	SIPP_PIDS+=($!)
-	SIPP_NAMES+=("$name")
-}
-uac() {
-	local name=$1 scen=$2 port=$3 user=$4
-	shift 4
-	scale_args "$@"
-	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
-		-nostdin -timeout $((30 * VG_SLOW))s -timeout_error -trace_msg -trace_err \
-		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
-		"${SCALED[@]}" "$KADDR" >"$T_DIR/$name.out" 2>&1 &
-	SIPP_PIDS+=($!)
-	SIPP_NAMES+=("$name")
-}
-expect_no_calls() {
-	local i out
-	for i in $(seq 1 $((30 * VG_SLOW))); do
-		out=$(kc gcp.calls)
-		[ -z "$out" ] && return 0
-		command sleep 0.2
-	done
-	echo "  gcp.calls not empty after the test:"
-	echo "$out" | sed 's/^/    /'
-	return 1
-}
+SIPP_TIMEOUT=$((30 * VG_SLOW))
+WAIT_SCALE=$VG_SLOW
 
 # the management RPCs (the configuration model, libxml2, the file written
 # and read back), with refused changes and a broken file among them
