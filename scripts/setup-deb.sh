@@ -23,23 +23,5 @@ for g in "${groups[@]}"; do
 	PKGS="$PKGS ${GROUP[$g]}"
 done
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-[ -n "$missing" ] || exit 0
-
-export DEBIAN_FRONTEND=noninteractive
-echo "setup-deb: installing$missing"
-# a fresh machine may have no package lists yet; another apt may hold the lock
-if ! $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 $missing >/dev/null; then
-	$SUDO apt-get update -qq -o DPkg::Lock::Timeout=300
-	$SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 $missing >/dev/null
-fi
-# kamailio-lua-modules must not bring up the packaged service on the SIP port
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
-	$SUDO systemctl stop kamailio || true
-fi
-exit 0
+# shellcheck disable=SC2086
+exec bash "$(dirname "$0")/apt-install.sh" $PKGS

@@ -12,11 +12,6 @@ PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dp
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-
 src_list=/etc/apt/sources.list.d/gcp-deb-src.sources
 need_update=0
 if [ ! -f "$src_list" ]; then
@@ -32,17 +27,8 @@ SRC
 	need_update=1
 fi
 
-if [ -n "$missing" ] || [ "$need_update" -eq 1 ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+if [ "$need_update" -eq 1 ]; then
+	$SUDO apt-get update -qq -o DPkg::Lock::Timeout=300
 fi
-if [ -n "$missing" ]; then
-	echo "setup: installing$missing"
-	# policy-rc.d stops the package from starting its own kamailio service.
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
-# The packaged kamailio service must not hold the SIP port.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
-	$SUDO systemctl stop kamailio || true
-fi
-exit 0
+# shellcheck disable=SC2086
+exec bash "$(dirname "$0")/apt-install.sh" $PKGS
