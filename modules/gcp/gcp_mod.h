@@ -52,6 +52,15 @@ extern stat_var *gcp_st_pickup_empty;
 extern stat_var *gcp_st_pickup_denied;
 extern stat_var *gcp_st_pickup_failed;
 
+/* 1 when a pickup of a call with these gcp_call_t flags goes to inject at
+ * once: inject mode, or auto mode with a caller whose UA cannot take a
+ * Replaces INVITE (no "replaces", or its User-Agent in no_replaces_ua) */
+static inline int gcp_inject_first(int call_flags)
+{
+	return gcp_mode == GCP_MODE_INJECT
+		   || (gcp_mode == GCP_MODE_AUTO && !(call_flags & GCP_CF_REPLACES));
+}
+
 const char *gcp_np_reason(int not_pickable);
 uint64_t gcp_now_ms(void);
 

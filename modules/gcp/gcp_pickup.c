@@ -681,9 +681,7 @@ int gcp_pickup(struct sip_msg *msg)
 			call->len[GCP_F_CALLEE], gcp_call_field(call, GCP_F_CALLEE, NULL));
 	/* auto: a caller's UA that does not list "replaces" would only see a
 	 * second incoming call: inject at once */
-	if(gcp_mode == GCP_MODE_INJECT
-			|| (gcp_mode == GCP_MODE_AUTO
-					&& !(call->flags & GCP_CF_REPLACES))) {
+	if(gcp_inject_first(call->flags)) {
 		ctx->mode = GCP_MODE_INJECT;
 		ret = gcp_pickup_inject(msg, ctx);
 	} else {

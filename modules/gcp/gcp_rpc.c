@@ -771,12 +771,7 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 	now = gcp_now_ms();
 	for(i = 0; i < l.n; i++) {
 		state = gcp_rpc_state(&l.v[i], &pickable);
-		/* how a pickup would reach this caller (auto: by its UA) */
-		delivery = gcp_mode == GCP_MODE_INJECT
-								   || (gcp_mode == GCP_MODE_AUTO
-										   && !(l.v[i].flags & GCP_CF_REPLACES))
-						   ? "inject"
-						   : "replaces";
+		delivery = gcp_inject_first(l.v[i].flags) ? "inject" : "replaces";
 		if(rpc->add(ctx, "{", &th) < 0
 				|| rpc->struct_add(th, "ssssdsss", "group", l.v[i].group,
 						   "callee", l.v[i].callee, "caller", l.v[i].caller,
