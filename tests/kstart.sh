@@ -68,16 +68,19 @@ run_one() {
 	unreg_all
 }
 
-# check <label> <command...>: a one-line test
+# check <label> <command...>: a one-line test; its output is kept in
+# $OUT/checks.log, and shown when it fails (needs only OUT, SUITE, passed
+# and failed: tests/docs uses it without lib.sh)
 check() {
 	local label=$1
 	shift
-	if "$@" >>"$OUT/checks.log" 2>&1; then
+	if "$@" >"$OUT/last.log" 2>&1; then
 		passed=$((passed + 1))
 		echo "PASS $SUITE $label"
 	else
 		failed=$((failed + 1))
 		echo "FAIL $SUITE $label"
-		tail -n 15 "$OUT/checks.log" | sed 's/^/    /'
+		tail -n 20 "$OUT/last.log" | sed 's/^/    /'
 	fi
+	cat "$OUT/last.log" >>"$OUT/checks.log"
 }

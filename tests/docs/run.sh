@@ -19,19 +19,7 @@ failed=0
 KSRC=${KAMAILIO_SRC:-$ROOT/build/kamailio-src}
 ADMIN=modules/gcp/doc/gcp_admin.xml
 
-check() { # <label> <command...>
-	local label=$1
-	shift
-	if "$@" >"$OUT/last.log" 2>&1; then
-		passed=$((passed + 1))
-		echo "PASS $SUITE $label"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $SUITE $label"
-		tail -n 20 "$OUT/last.log" | sed 's/^/    /'
-	fi
-	cat "$OUT/last.log" >>"$OUT/checks.log"
-}
+. tests/kstart.sh # check
 
 bash scripts/setup-deb.sh docs render >"$OUT/setup.log" 2>&1 || cat "$OUT/setup.log"
 # Kamailio's doc/docbook comes with its source tree (make module fetches it)
