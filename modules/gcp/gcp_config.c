@@ -1473,6 +1473,15 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* the fsync of the folder after the rename; only the unit tests replace it
+ * (gcp_cfg_set_dir_fsync) */
+static int (*dir_fsync)(int fd) = fsync;
+
+void gcp_cfg_set_dir_fsync(int (*f)(int fd))
+{
+	dir_fsync = f ? f : fsync;
+}
+
 /* After the rename the new file is in force: a failing fsync of the folder
  * cannot undo it, so it is not reported (some file systems refuse it). */
 static void sync_dir(const char *path)
@@ -1493,7 +1502,7 @@ static void sync_dir(const char *path)
 	free(dir);
 	if(fd < 0)
 		return;
-	(void)fsync(fd);
+	(void)dir_fsync(fd);
 	close(fd);
 }
 

@@ -87,6 +87,11 @@ char *gcp_cfg_to_xml(const gcp_cfg_t *cfg, size_t *len);
 int gcp_cfg_save_file(
 		const gcp_cfg_t *cfg, const char *path, char *err, size_t errlen);
 
+/* For the unit tests only (the module never calls it): replaces the fsync(2)
+ * of the folder after the rename by f, to make it fail; NULL restores
+ * fsync(2). Not thread-safe: set it before any save. */
+void gcp_cfg_set_dir_fsync(int (*f)(int fd));
+
 /* Changes. 0 done, -1 refused (err says why; cfg unchanged). */
 int gcp_cfg_range_add(gcp_cfg_t *cfg, const char *name, const char *first,
 		const char *last, const char *pool, char *err, size_t errlen);
