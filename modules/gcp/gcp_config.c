@@ -25,8 +25,10 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -1473,62 +1475,148 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* After the rename the new file is in force: a failing fsync of the folder
- * cannot undo it, so it is not reported (some file systems refuse it). */
-static void sync_dir(const char *path)
+/* the fsync of the folder after the rename; only the unit tests replace it
+ * (gcp_cfg_set_dir_fsync) */
+static int (*dir_fsync)(int fd) = fsync;
+
+void gcp_cfg_set_dir_fsync(int (*f)(int fd))
+{
+	dir_fsync = f ? f : fsync;
+}
+
+/* the folder of path (malloc'd), NULL on out of memory */
+static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
 
 	if(!slash)
-		dir = strdup(".");
-	else if(slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if(!dir)
-		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if(fd < 0)
-		return;
-	(void)fsync(fd);
-	close(fd);
+		return strdup(".");
+	if(slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Creates tmp = "<path>.XXXXXX" (tmp has room for plen + 8 bytes), a name
+ * that did not exist: O_EXCL refuses anything already there, a hard or
+ * symbolic link included, and the random suffix keeps it from being known
+ * in advance. Mode 0600 (less with a stricter umask). */
+static int open_tmp(char *tmp, size_t plen)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+								"abcdefghijklmnopqrstuvwxyz0123456789";
+	static unsigned int counter;
+	unsigned char r[6];
+	struct timespec ts;
+	unsigned long x;
+	int i, j, fd;
+
+	for(i = 0; i < 100; i++) {
+		if(getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+			/* no entropy yet: the name only has to be new, O_EXCL makes
+			 * sure it is */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			x = (unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20)
+				^ ((unsigned long)getpid() << 8) ^ ++counter;
+			for(j = 0; j < 6; j++) {
+				r[j] = (unsigned char)(x & 0xff);
+				x = x * 6364136223846793005UL + 1442695040888963407UL;
+				x ^= x >> 29;
+			}
+		}
+		tmp[plen] = '.';
+		for(j = 0; j < 6; j++)
+			tmp[plen + 1 + j] = chars[r[j] % (sizeof(chars) - 1)];
+		tmp[plen + 7] = '\0';
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				0600);
+		if(fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* Gives the new file fd (tmp) the mode, owner and group of the file it
+ * replaces (sb). Root keeps all three. Any other user cannot give a file
+ * away: the new file is its own (it may replace the file anyway, the folder
+ * is writable), with the old group when it is one of its groups. When not,
+ * the new file has its group instead, and that is refused if the mode gives
+ * the group a right that others lack: the new group would gain it. */
+static int keep_attrs(int fd, const char *tmp, const struct stat *sb,
+		const char *path, char *err, size_t errlen)
+{
+	mode_t mode = sb->st_mode & 07777;
+	struct stat tb;
+	int e;
+
+	if(fstat(fd, &tb) < 0)
+		return fail(err, errlen, "cannot stat %s: %s", tmp, strerror(errno));
+	if((tb.st_uid != sb->st_uid || tb.st_gid != sb->st_gid)
+			&& fchown(fd, sb->st_uid, sb->st_gid) < 0 && tb.st_gid != sb->st_gid
+			&& fchown(fd, (uid_t)-1, sb->st_gid) < 0) {
+		e = errno;
+		if(((mode >> 3) & ~mode & 07) != 0)
+			return fail(err, errlen,
+					"cannot keep group %ld of %s (%s): its mode %04o gives "
+					"the group rights that others lack, and the new file's "
+					"group %ld would get them; give the file a group of "
+					"Kamailio's user",
+					(long)sb->st_gid, path, strerror(e), (unsigned)mode,
+					(long)tb.st_gid);
+	}
+	/* after fchown, which may clear set-user-ID and set-group-ID */
+	if(fchmod(fd, mode) < 0)
+		return fail(err, errlen, "cannot chmod %s: %s", tmp, strerror(errno));
+	return 0;
 }
 
 int gcp_cfg_save_file(
 		const gcp_cfg_t *cfg, const char *path, char *err, size_t errlen)
 {
 	struct stat sb;
-	size_t len, tlen;
-	char *xml, *tmp;
-	int fd, e;
+	size_t len, plen;
+	char *xml = NULL, *tmp = NULL, *dir = NULL;
+	int fd = -1, dfd = -1, e, ret = -1;
 	const char *what;
 
 	if(!cfg || !path || !*path)
 		return fail(err, errlen, "no configuration or file name");
+	plen = strlen(path);
 	xml = gcp_cfg_to_xml(cfg, &len);
-	if(!xml)
-		return fail(err, errlen, "%s: out of memory", path);
-	tlen = strlen(path) + 32;
-	tmp = malloc(tlen);
-	if(!tmp) {
-		free(xml);
-		return fail(err, errlen, "%s: out of memory", path);
+	tmp = malloc(plen + 8);
+	dir = dir_of(path);
+	if(!xml || !tmp || !dir) {
+		fail(err, errlen, "%s: out of memory", path);
+		goto done;
 	}
-	snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	memcpy(tmp, path, plen);
+	fd = open_tmp(tmp, plen);
 	if(fd < 0) {
 		e = errno;
-		free(xml);
-		fail(err, errlen, "cannot create %s: %s", tmp, strerror(e));
+		tmp[plen] = '\0';
+		fail(err, errlen, "cannot create a temporary file %s.XXXXXX: %s", tmp,
+				strerror(e));
 		free(tmp);
-		return -1;
+		tmp = NULL; /* nothing to remove */
+		goto done;
 	}
-	/* keep the mode an operator gave the file */
-	if(stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-		(void)fchmod(fd, sb.st_mode & 07777);
+	/* an existing file: the new one gets its mode, owner and group; a new
+	 * file stays 0600, it holds members' phone numbers */
+	if(stat(path, &sb) == 0) {
+		if(S_ISREG(sb.st_mode)
+				&& keep_attrs(fd, tmp, &sb, path, err, errlen) < 0)
+			goto done;
+	} else if(errno != ENOENT) {
+		fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+		goto done;
+	}
+	/* opened before the rename: past it, only the fsync can fail */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if(dfd < 0) {
+		fail(err, errlen, "cannot open folder %s (to sync it): %s", dir,
+				strerror(errno));
+		goto done;
+	}
 	what = "write";
 	if(write_all(fd, xml, len) < 0)
 		goto error;
@@ -1540,25 +1628,40 @@ int gcp_cfg_save_file(
 	fd = -1;
 	if(e < 0)
 		goto error;
-	what = "rename";
-	if(rename(tmp, path) < 0)
-		goto error;
-	free(xml);
+	if(rename(tmp, path) < 0) {
+		fail(err, errlen, "cannot rename %s to %s: %s", tmp, path,
+				strerror(errno));
+		goto done;
+	}
 	free(tmp);
-	sync_dir(path);
-	return 0;
+	tmp = NULL; /* renamed: nothing to remove */
+	/* The new file is in place and cannot be taken back; without the
+	 * fsync of the folder a crash may still bring the old one back. */
+	if(dir_fsync(dfd) < 0) {
+		fail(err, errlen,
+				"%s replaced, but may not be durable: cannot fsync folder %s: "
+				"%s",
+				path, dir, strerror(errno));
+		ret = GCP_SAVE_NOT_DURABLE;
+		goto done;
+	}
+	ret = 0;
+	goto done;
 error:
+	fail(err, errlen, "cannot %s %s: %s", what, tmp, strerror(errno));
+done:
 	e = errno;
 	if(fd >= 0)
 		close(fd);
-	unlink(tmp);
-	if(strcmp(what, "rename") == 0)
-		fail(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-	else
-		fail(err, errlen, "cannot %s %s: %s", what, tmp, strerror(e));
-	free(xml);
+	if(dfd >= 0)
+		close(dfd);
+	if(tmp)
+		unlink(tmp);
 	free(tmp);
-	return -1;
+	free(dir);
+	free(xml);
+	errno = e;
+	return ret;
 }
 
 /* ------------------------------------------------------------ snapshot */

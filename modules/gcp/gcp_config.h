@@ -82,10 +82,22 @@ int gcp_cfg_load_file(const char *path, gcp_cfg_t **out, int *missing,
 /* The model as XML (malloc'd, NUL-terminated; *len without the NUL). */
 char *gcp_cfg_to_xml(const gcp_cfg_t *cfg, size_t *len);
 
-/* Atomic save: temporary file in the same folder, fsync, rename over path,
- * fsync the folder. A crash at any moment leaves the old or the new file. */
+/* Atomic save: a new temporary file "<path>.XXXXXX" in the same folder
+ * (O_EXCL, random suffix), fsync, rename over path, fsync the folder. A
+ * crash at any moment leaves the old or the new file. A new file is 0600; a
+ * replaced one keeps its mode, and its owner and group as far as the
+ * process may give them (see keep_attrs in gcp_config.c).
+ * Returns 0 (on disk), -1 and err (path untouched, no temporary file left)
+ * or GCP_SAVE_NOT_DURABLE and err: path was replaced but the fsync of the
+ * folder failed, so a crash may still bring the old file back. */
+#define GCP_SAVE_NOT_DURABLE (-2)
 int gcp_cfg_save_file(
 		const gcp_cfg_t *cfg, const char *path, char *err, size_t errlen);
+
+/* For the unit tests only (the module never calls it): replaces the fsync(2)
+ * of the folder after the rename by f, to make it fail; NULL restores
+ * fsync(2). Not thread-safe: set it before any save. */
+void gcp_cfg_set_dir_fsync(int (*f)(int fd));
 
 /* Changes. 0 done, -1 refused (err says why; cfg unchanged). */
 int gcp_cfg_range_add(gcp_cfg_t *cfg, const char *name, const char *first,

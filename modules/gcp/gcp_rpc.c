@@ -15,7 +15,9 @@
  * function that checks the file, saved atomically to config_file and only
  * then put in force. A refused change writes nothing and changes nothing;
  * the fault (400) carries the rule from gcp_config.c. Failures to save or
- * allocate are 500. Lookups of what does not exist are 404.
+ * allocate are 500. A file replaced whose folder then fails to fsync is in
+ * force (memory and file agree) but not acknowledged: a 500 says it may not
+ * be durable. Lookups of what does not exist are 404.
  *
  * kamcmd sends arguments that look like numbers as integers: every argument
  * is scanned with autoconversion back to text, so "gcp.member.set 1001 7001"
@@ -173,6 +175,14 @@ static int gcp_rpc_add_member(rpc_t *rpc, void *ctx, const gcp_cfg_t *cfg,
 typedef int (*gcp_rpc_change_f)(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
 		void *data, char *err, size_t errlen);
 
+/* a change and its arguments in the log: "cmd arg ..." */
+#define GCP_RPC_CHANGE_FMT "%s%s%s%s%s%s%s%s%s"
+#define GCP_RPC_CHANGE_ARGS(cmd, a)                             \
+	(cmd), (a)->n > 0 ? " " : "", (a)->n > 0 ? (a)->v[0] : "",  \
+			(a)->n > 1 ? " " : "", (a)->n > 1 ? (a)->v[1] : "", \
+			(a)->n > 2 ? " " : "", (a)->n > 2 ? (a)->v[2] : "", \
+			(a)->n > 3 ? " " : "", (a)->n > 3 ? (a)->v[3] : ""
+
 /* Validate, save, put in force, all under the writer lock. Returns the
  * changed model (the caller replies from it and frees it), or NULL after
  * a fault. */
@@ -181,6 +191,7 @@ static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 {
 	char err[GCP_ERR_LEN];
 	gcp_cfg_t *cfg;
+	int ret;
 
 	err[0] = '\0';
 	gcp_store_writer_lock();
@@ -196,7 +207,8 @@ static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 		rpc->fault(ctx, 400, "%s", err[0] ? err : "refused");
 		return NULL;
 	}
-	if(gcp_store_commit(cfg, 1, err, sizeof(err)) < 0) {
+	ret = gcp_store_commit(cfg, 1, err, sizeof(err));
+	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
 		gcp_store_writer_unlock();
 		gcp_cfg_free(cfg);
 		LM_ERR("%s: not saved, nothing changed: %s\n", cmd, err);
@@ -204,12 +216,19 @@ static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 		return NULL;
 	}
 	gcp_store_writer_unlock();
+	if(ret == GCP_SAVE_NOT_DURABLE) {
+		/* the file is replaced and the change in force (the two agree),
+		 * but a crash may still bring the old file back: not acknowledged
+		 * as done */
+		gcp_cfg_free(cfg);
+		LM_ERR(GCP_RPC_CHANGE_FMT ": in force: %s\n",
+				GCP_RPC_CHANGE_ARGS(cmd, a), err);
+		rpc->fault(ctx, 500, "in force: %s", err);
+		return NULL;
+	}
 	/* an audit trail of every change in force */
-	LM_NOTICE("%s%s%s%s%s%s%s%s%s: saved to %s and in force\n", cmd,
-			a->n > 0 ? " " : "", a->n > 0 ? a->v[0] : "", a->n > 1 ? " " : "",
-			a->n > 1 ? a->v[1] : "", a->n > 2 ? " " : "",
-			a->n > 2 ? a->v[2] : "", a->n > 3 ? " " : "",
-			a->n > 3 ? a->v[3] : "", gcp_store_path());
+	LM_NOTICE(GCP_RPC_CHANGE_FMT ": saved to %s and in force\n",
+			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_path());
 	return cfg;
 }
 

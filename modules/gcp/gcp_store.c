@@ -165,6 +165,7 @@ int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen)
 {
 	void *snap, *old;
 	size_t size;
+	int ret = 0;
 
 	/* build first: out of memory must not leave a saved file that is not
 	 * in force */
@@ -173,7 +174,11 @@ int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen)
 		snprintf(err, errlen, "out of shared memory");
 		return -1;
 	}
-	if(save && gcp_cfg_save_file(cfg, _store->path, err, errlen) < 0) {
+	if(save)
+		ret = gcp_cfg_save_file(cfg, _store->path, err, errlen);
+	/* not durable: the file is replaced all the same, so cfg is put in
+	 * force, for the configuration in force and the file to agree */
+	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
 		shm_free(snap);
 		return -1;
 	}
@@ -183,7 +188,7 @@ int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen)
 	_store->snap_size = size;
 	lock_release(&_store->read_lock);
 	shm_free(old);
-	return 0;
+	return ret;
 }
 
 int gcp_store_reload(char *err, size_t errlen)

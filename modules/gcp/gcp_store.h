@@ -37,7 +37,10 @@ void gcp_store_writer_lock(void);
 void gcp_store_writer_unlock(void);
 
 /* Save cfg to the file (when save is set) and put it in force. 0 done,
- * -1 refused or failed (err says why; nothing changed). */
+ * -1 refused or failed (err says why; nothing changed), or
+ * GCP_SAVE_NOT_DURABLE: the file was replaced and cfg is in force, but the
+ * fsync of the folder failed (err says so), a crash may bring the old file
+ * back. */
 int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen);
 
 /* re-read the file; -1 and err when it is invalid or missing (nothing

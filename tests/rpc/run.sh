@@ -138,12 +138,12 @@ no_calls() { expect_no_calls; }
 
 # ------------------------------------------------------------ tests
 
-ALL_TESTS="empty_start bad_inputs reload ringing_changes calls statistics jsonrpc crash"
+ALL_TESTS="empty_start bad_inputs saved_file reload ringing_changes calls statistics jsonrpc crash"
 
 # From no file at all: a range and members via kamcmd, a call rings and is
 # picked up, no restart; then a restart keeps everything.
 t_empty_start() {
-	rm -f "$GCP_XML" "$GCP_XML".tmp.*
+	rm -f "$GCP_XML" "$GCP_XML".??????
 	check "empty_start: kamailio starts without config_file" ks || return
 	check "empty_start: no ranges, no members" \
 		test -z "$(cfg_text)"
@@ -153,6 +153,8 @@ t_empty_start() {
 		expect "reply" "$(ok gcp.range.add sales 7000 7099 fe1)" 'name: sales'
 	check "empty_start: the file is created and parses" \
 		xmllint --noout "$GCP_XML"
+	check "empty_start: the file created by the first change is 0600 (members' numbers)" \
+		expect "mode" "$(command stat -c %a "$GCP_XML")" '^600$'
 	check "empty_start: gcp.member.set 1001 7001" \
 		expect "reply" "$(ok gcp.member.set 1001 7001)" 'group: 7001'
 	check "empty_start: gcp.member.set 1002 7001" \
@@ -279,6 +281,37 @@ t_bad_inputs() {
 	check "bad inputs: the configuration in force is unchanged" \
 		test "$before" = "$(cfg_text)"
 	check "bad inputs: the file is still byte for byte the same" cmp "$REF" "$GCP_XML"
+}
+
+# the file a change writes keeps the mode (and, as root, the owner) given
+# to it; a hard link planted at the temporary name of old,
+# <config_file>.tmp.<pid> of any Kamailio process, is not written through
+t_saved_file() {
+	base_config
+	chmod 640 "$GCP_XML"
+	ok gcp.member.set 1009 7009 >/dev/null
+	check "saved_file: a change keeps the mode set beforehand (chmod 640)" \
+		expect "mode" "$(command stat -c %a "$GCP_XML")" '^640$'
+	if [ "$(id -u)" = 0 ]; then
+		chown 1234:5678 "$GCP_XML"
+		ok gcp.member.remove 1009 >/dev/null
+		check "saved_file: a change keeps the owner and group (as root)" \
+			expect "owner" "$(command stat -c '%u:%g %a' "$GCP_XML")" '^1234:5678 640$'
+		chown 0:0 "$GCP_XML"
+	fi
+	local victim=$OUT/victim.txt p n=0
+	echo untouched >"$victim"
+	for p in $KPID $(pgrep -P "$KPID"); do
+		ln "$victim" "$GCP_XML.tmp.$p" && n=$((n + 1))
+	done
+	ok gcp.member.set 1010 7010 >/dev/null
+	check "saved_file: a hard link planted at the old temporary name still points to untouched content" \
+		expect "the linked file" "$(cat "$victim") $(command stat -c %h "$victim")" "^untouched $((n + 1))\$"
+	check "saved_file: the change is saved all the same" \
+		expect "file" "$(file_members "$GCP_XML" | tr '\n' ',')" '1010 7010,'
+	rm -f "$GCP_XML".tmp.* "$victim"
+	check "saved_file: no temporary file is left" \
+		test -z "$(ls -A "$(dirname "$GCP_XML")" | grep -F "$(basename "$GCP_XML")." )"
 }
 
 # gcp.reload: invalid files refused, the configuration in force kept; a
@@ -612,7 +645,7 @@ crash_base() {
 crash_round() { # <acks to wait for before the kill>
 	local at=$1 acks=$T_DIR/acks.$1 i
 	crash_base
-	rm -f "$GCP_XML".tmp.*
+	rm -f "$GCP_XML".??????
 	: >"$acks"
 	(
 		local op out rc
@@ -650,7 +683,7 @@ crash_round() { # <acks to wait for before the kill>
 	echo "killed after $k acknowledged changes"
 	cat "$acks.stop" 2>/dev/null
 	check "crash@$at: killed in the middle of the burst" test "$k" -lt 500 -a ! -e "$acks.refused"
-	ls "$GCP_XML".tmp.* >/dev/null 2>&1 &&
+	ls "$GCP_XML".?????? >/dev/null 2>&1 &&
 		echo "a temporary file was left: the kill came during a save"
 	check "crash@$at: the file parses" xmllint --noout "$GCP_XML"
 	local got s0 s1
@@ -678,7 +711,7 @@ t_crash() {
 	for at in 60 210 380; do
 		crash_round "$at"
 	done
-	rm -f "$GCP_XML".tmp.*
+	rm -f "$GCP_XML".??????
 }
 
 # ------------------------------------------------------------ main

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1365,6 +1366,266 @@ START_TEST(test_save_bad_folder)
 }
 END_TEST
 
+/* the whole content of a small file, NUL-terminated (static buffer) */
+static const char *slurp(const char *path)
+{
+	static char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* the file holds the model c */
+static void file_is(const char *path, const gcp_cfg_t *c)
+{
+	gcp_cfg_t *d = NULL;
+	int missing = 1;
+	char *a, *b;
+
+	OK(gcp_cfg_load_file(path, &d, &missing, err, sizeof(err)));
+	ck_assert_int_eq(missing, 0);
+	a = dump(c);
+	b = dump(d);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	gcp_cfg_free(d);
+}
+
+/* Anything at the temporary name of old (<file>.tmp.<pid>, opened without
+ * O_EXCL) is neither written through nor replaced: a hard link planted
+ * there still shares the other file's untouched content. */
+START_TEST(test_save_planted_link)
+{
+	gcp_cfg_t *c = base_cfg();
+	char path[128], old[160], victim[128];
+	struct stat sb;
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
+	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+	snprintf(old, sizeof(old), "%s.tmp.%ld", path, (long)getpid());
+	write_text(victim, "untouched\n");
+	ck_assert_int_eq(link(victim, old), 0);
+	/* a new file, then a replacement */
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	file_is(path, c);
+	ck_assert_str_eq(slurp(victim), "untouched\n");
+	ck_assert_str_eq(slurp(old), "untouched\n");
+	ck_assert_int_eq(stat(victim, &sb), 0);
+	ck_assert_int_eq(sb.st_nlink, 2);
+	ck_assert_int_eq(count_entries(tmpdir), 3);
+	gcp_cfg_free(c);
+	remove_tmpdir();
+}
+END_TEST
+
+/* a new file holds members' phone numbers: 0600, whatever the umask */
+START_TEST(test_save_new_mode)
+{
+	gcp_cfg_t *c = base_cfg();
+	char path[128];
+	struct stat sb;
+	mode_t um = umask(0);
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	umask(um);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((sb.st_mode & 07777) == 0600, "new file has mode %04o",
+			(unsigned)(sb.st_mode & 07777));
+	gcp_cfg_free(c);
+	remove_tmpdir();
+}
+END_TEST
+
+/* the replacement has the mode of the file it replaces, whatever the
+ * umask */
+START_TEST(test_save_keeps_mode)
+{
+	gcp_cfg_t *c = base_cfg();
+	char path[128];
+	struct stat sb;
+	mode_t um;
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	um = umask(0);
+	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((sb.st_mode & 07777) == 0640, "replacement has mode %04o",
+			(unsigned)(sb.st_mode & 07777));
+	umask(077);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	OK(gcp_cfg_member_remove(c, "1002", err, sizeof(err)));
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	umask(um);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((sb.st_mode & 07777) == 0644, "replacement has mode %04o",
+			(unsigned)(sb.st_mode & 07777));
+	file_is(path, c);
+	ck_assert_int_eq(count_entries(tmpdir), 1);
+	gcp_cfg_free(c);
+	remove_tmpdir();
+}
+END_TEST
+
+/* as root, the replacement has the owner and group of the file it
+ * replaces */
+START_TEST(test_save_keeps_owner)
+{
+	gcp_cfg_t *c = base_cfg();
+	char path[128];
+	struct stat sb;
+
+	if(geteuid() != 0) {
+		gcp_cfg_free(c);
+		return; /* only root can give a file away */
+	}
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	ck_assert_int_eq(chown(path, 1234, 5678), 0);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_uid, 1234);
+	ck_assert_int_eq(sb.st_gid, 5678);
+	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	file_is(path, c);
+	gcp_cfg_free(c);
+	remove_tmpdir();
+}
+END_TEST
+
+/* Not root: a file of another user becomes Kamailio's user's (it owns the
+ * folder's right to replace it anyway); a group it cannot keep is refused
+ * when the mode gives that group more than others, since its own group
+ * would get it. Needs root to set up and check's fork mode (the test drops
+ * root in its own process). */
+START_TEST(test_save_owner_not_root)
+{
+	gcp_cfg_t *c = base_cfg();
+	char path[128], path2[128], path3[128];
+	struct stat sb;
+	ino_t ino;
+	const char *fork_mode = getenv("CK_FORK");
+	const uid_t nobody = 65534;
+
+	if(geteuid() != 0 || (fork_mode && strcmp(fork_mode, "no") == 0)) {
+		gcp_cfg_free(c);
+		return;
+	}
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/a.xml", tmpdir);
+	snprintf(path2, sizeof(path2), "%s/b.xml", tmpdir);
+	snprintf(path3, sizeof(path3), "%s/c.xml", tmpdir);
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	OK(gcp_cfg_save_file(c, path2, err, sizeof(err)));
+	OK(gcp_cfg_save_file(c, path3, err, sizeof(err)));
+	ck_assert_int_eq(chown(tmpdir, nobody, nobody), 0);
+	ck_assert_int_eq(chown(path, 0, 0), 0);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(chown(path2, 0, 0), 0);
+	ck_assert_int_eq(chmod(path2, 0644), 0);
+	ck_assert_int_eq(chown(path3, 1234, nobody), 0);
+	ck_assert_int_eq(chmod(path3, 0640), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ino = sb.st_ino;
+	ck_assert_int_eq(setgroups(0, NULL), 0);
+	ck_assert_int_eq(setgid(nobody), 0);
+	ck_assert_int_eq(setuid(nobody), 0);
+	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
+	/* root:root 0640: group root reads it, others do not: refused, since
+	 * the group of the new file (nobody's) would read it */
+	err[0] = '\0';
+	ck_assert_int_eq(gcp_cfg_save_file(c, path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "cannot keep group 0 of") != NULL
+						  && strstr(err, path) != NULL
+						  && strstr(err, "Operation not permitted") != NULL,
+			"error: %s", err);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_int_eq(seteuid(0), -1); /* really not root any more */
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_ino, ino); /* not replaced */
+	ck_assert_int_eq(count_entries(tmpdir), 3);
+	/* root:root 0644: the group gets nothing that others lack: saved, as
+	 * nobody:nobody with the same mode */
+	OK(gcp_cfg_save_file(c, path2, err, sizeof(err)));
+	ck_assert_int_eq(stat(path2, &sb), 0);
+	ck_assert_int_eq(sb.st_uid, nobody);
+	ck_assert_int_eq(sb.st_gid, nobody);
+	ck_assert_int_eq(sb.st_mode & 07777, 0644);
+	file_is(path2, c);
+	/* 1234:nobody 0640: the group is kept, the owner becomes nobody */
+	OK(gcp_cfg_save_file(c, path3, err, sizeof(err)));
+	ck_assert_int_eq(stat(path3, &sb), 0);
+	ck_assert_int_eq(sb.st_uid, nobody);
+	ck_assert_int_eq(sb.st_gid, nobody);
+	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	file_is(path3, c);
+	ck_assert_int_eq(count_entries(tmpdir), 3);
+	gcp_cfg_free(c);
+	remove_tmpdir();
+}
+END_TEST
+
+static int fsync_eio(int fd)
+{
+	(void)fd;
+	errno = EIO;
+	return -1;
+}
+
+/* a folder that cannot be synced after the rename: the new file is in
+ * place, but the save is an error that says it may not be durable */
+START_TEST(test_save_dir_fsync_fails)
+{
+	gcp_cfg_t *c = base_cfg();
+	char path[128];
+
+	make_tmpdir();
+	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
+	gcp_cfg_set_dir_fsync(fsync_eio);
+	err[0] = '\0';
+	ck_assert_int_eq(
+			gcp_cfg_save_file(c, path, err, sizeof(err)), GCP_SAVE_NOT_DURABLE);
+	gcp_cfg_set_dir_fsync(NULL);
+	ck_assert_msg(strstr(err, "may not be durable") != NULL
+						  && strstr(err, tmpdir) != NULL
+						  && strstr(err, "Input/output error") != NULL,
+			"error: %s", err);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	file_is(path, c);
+	ck_assert_int_eq(count_entries(tmpdir), 1);
+	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
+	gcp_cfg_free(c);
+	remove_tmpdir();
+}
+END_TEST
+
 /* ------------------------------------------------------------ snapshot */
 
 static void *snap_of(const gcp_cfg_t *c)
@@ -1684,6 +1945,12 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_to_xml_canonical);
 	tcase_add_test(t, test_save_load);
 	tcase_add_test(t, test_save_bad_folder);
+	tcase_add_test(t, test_save_planted_link);
+	tcase_add_test(t, test_save_new_mode);
+	tcase_add_test(t, test_save_keeps_mode);
+	tcase_add_test(t, test_save_keeps_owner);
+	tcase_add_test(t, test_save_owner_not_root);
+	tcase_add_test(t, test_save_dir_fsync_fails);
 	tcase_add_test(t, test_snap_empty);
 	tcase_add_test(t, test_snap_lookups);
 	tcase_add_test(t, test_snap_personal);
