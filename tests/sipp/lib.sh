@@ -80,8 +80,9 @@ k_start() {
 }
 
 # stop our Kamailio (K_STOP_WAIT seconds before SIGKILL, default 5), and
-# leftovers of an earlier run on our port (the pattern names our listen
-# address, so other suites' instances are left alone)
+# leftovers of an earlier run in our folder (the pattern names our ctl
+# socket, under $OUT: other suites' and other checkouts' instances, even on
+# the same port in another network namespace, are left alone)
 k_halt() {
 	local i n=$((${K_STOP_WAIT:-5} * 10))
 	if [ -n "$KPID" ] && kill -0 "$KPID" 2>/dev/null; then
@@ -93,12 +94,12 @@ k_halt() {
 		kill -9 "$KPID" 2>/dev/null
 	fi
 	KPID=
-	pkill -f "kamailio -f .*GCP_LISTEN=$KADDR" 2>/dev/null || true
+	pkill -f "kamailio -f .*GCP_CTL=\"$CTL\"" 2>/dev/null || true
 	for i in $(seq 1 $n); do
-		pgrep -f "kamailio -f .*GCP_LISTEN=$KADDR" >/dev/null || break
+		pgrep -f "kamailio -f .*GCP_CTL=\"$CTL\"" >/dev/null || break
 		sleep 0.1
 	done
-	pkill -9 -f "kamailio -f .*GCP_LISTEN=$KADDR" 2>/dev/null || true
+	pkill -9 -f "kamailio -f .*GCP_CTL=\"$CTL\"" 2>/dev/null || true
 }
 
 k_stop() { k_halt; }
