@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "../../core/sr_module.h"
+#include "../../core/ut.h"
+#include "../../core/globals.h"
 #include "../../core/dprint.h"
 #include "../../core/mod_fix.h"
 #include "../../core/kemi.h"
@@ -63,6 +65,11 @@ int gcp_picked_cancel_delay = 1000;
  * pickup of its own early call (docs/INTEROP.md) */
 str gcp_no_replaces_ua = str_init("Twinkle/");
 static str gcp_event_callback = STR_NULL;
+/* 1: a picker must have credentials that the cfg checked */
+int gcp_require_auth = 0;
+/* pickups that one call may be given before it is not pickable any more
+ * (every failed attempt costs a tm branch of the ringing call) */
+int gcp_max_pickup_attempts = 5;
 
 static gen_lock_set_t *gcp_locks = NULL;
 static int gcp_lock_count = 0;
@@ -120,6 +127,8 @@ static param_export_t params[] = {
 	{"picked_cancel_delay", PARAM_INT, &gcp_picked_cancel_delay},
 	{"no_replaces_ua", PARAM_STR, &gcp_no_replaces_ua},
 	{"event_callback", PARAM_STR, &gcp_event_callback},
+	{"require_auth", PARAM_INT, &gcp_require_auth},
+	{"max_pickup_attempts", PARAM_INT, &gcp_max_pickup_attempts},
 	{0, 0, 0}
 };
 
@@ -174,6 +183,10 @@ const char *gcp_np_reason(int not_pickable)
 			return "answered";
 		case GCP_NP_TAG:
 			return "To tag too long";
+		case GCP_NP_UNDELIVERABLE:
+			return "cannot be delivered";
+		case GCP_NP_ATTEMPTS:
+			return "pickup attempts used up";
 		default:
 			return "not pickable";
 	}
@@ -251,6 +264,35 @@ static int gcp_fix_inject_headers(void)
 	return 0;
 }
 
+/* A relative config_file is taken from the folder of the cfg file, as
+ * include_file and other modules' files are (Kamailio works from "/"
+ * once started, so the path as given would name the wrong file). */
+static int gcp_resolve_config_file(void)
+{
+	str in;
+	char *abs;
+
+	if(gcp_config_file[0] == '/')
+		return 0;
+	if(cfg_file == NULL || cfg_file[0] != '/') {
+		LM_ERR("config_file \"%s\" is relative, and the cfg file has no "
+			   "folder to take it from: give an absolute path\n",
+				gcp_config_file);
+		return -1;
+	}
+	in.s = gcp_config_file;
+	in.len = strlen(gcp_config_file);
+	abs = get_abs_pathname(NULL, &in);
+	if(abs == NULL) {
+		LM_ERR("cannot resolve config_file \"%s\"\n", gcp_config_file);
+		return -1;
+	}
+	LM_INFO("config_file \"%s\" is relative to the cfg file: %s\n",
+			gcp_config_file, abs);
+	gcp_config_file = abs; /* pkg, kept for the life of the process */
+	return 0;
+}
+
 static int mod_init(void)
 {
 	gcp_ring_env_t env;
@@ -296,7 +338,12 @@ static int mod_init(void)
 		LM_ERR("the tm module must be loaded before gcp\n");
 		return -1;
 	}
-	if(gcp_store_init(gcp_config_file) < 0)
+	if(gcp_max_pickup_attempts < 1 || gcp_max_pickup_attempts > 255) {
+		LM_ERR("max_pickup_attempts is %d: it must be 1..255\n",
+				gcp_max_pickup_attempts);
+		return -1;
+	}
+	if(gcp_resolve_config_file() < 0 || gcp_store_init(gcp_config_file) < 0)
 		return -1;
 
 	gcp_lock_count = 2 * gcp_hash_size;

@@ -24,10 +24,12 @@
 #define GCP_MODE_AUTO 3
 
 /* why a tracked call may not be picked up (gcp_call_t.not_pickable) */
-#define GCP_NP_PERSONAL 1	 /* the caller is a personal contact */
-#define GCP_NP_NO_REPLACES 2 /* caller UA lacks Replaces (replaces mode) */
-#define GCP_NP_ANSWERED 3	 /* answered by a destination */
-#define GCP_NP_TAG 4		 /* To tag over the size limit */
+#define GCP_NP_PERSONAL 1	   /* the caller is a personal contact */
+#define GCP_NP_NO_REPLACES 2   /* caller UA lacks Replaces (replaces mode) */
+#define GCP_NP_ANSWERED 3	   /* answered by a destination */
+#define GCP_NP_TAG 4		   /* To tag over the size limit */
+#define GCP_NP_UNDELIVERABLE 5 /* no pickup can reach it (its own fault) */
+#define GCP_NP_ATTEMPTS 6	   /* max_pickup_attempts used up */
 
 /* gcp_call_t.flags */
 #define GCP_CF_REPLACES 1	  /* the caller lists "replaces" */
@@ -45,6 +47,8 @@ extern int gcp_inject_ack_timeout;
 extern int gcp_auto_timeout;
 extern int gcp_picked_cancel_delay;
 extern str gcp_no_replaces_ua;
+extern int gcp_require_auth;
+extern int gcp_max_pickup_attempts;
 
 extern stat_var *gcp_st_tracked;
 extern stat_var *gcp_st_picked;

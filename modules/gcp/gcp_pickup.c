@@ -32,6 +32,7 @@
 #include "../../core/msg_translator.h"
 #include "../../core/parser/parse_content.h"
 #include "../../core/parser/parse_cseq.h"
+#include "../../core/parser/digest/digest.h"
 
 #include "gcp_mod.h"
 #include "gcp_pickup.h"
@@ -60,7 +61,8 @@ typedef struct gcp_pickup_ctx
 	int phase;	  /* atomic: enum gcp_phase */
 	int resolved; /* atomic: the pickup's outcome was counted */
 	int mode;
-	int branch;		  /* the injected branch, -1 before */
+	int branch;		  /* atomic: the injected branch, -1 before */
+	int cancelled;	  /* atomic: the picker cancelled its INVITE */
 	int queued;		  /* in the timer list (under its lock) */
 	gcp_call_t *call; /* the claim's reference */
 	uint64_t due_ms;
@@ -75,8 +77,11 @@ typedef struct gcp_pickup_ctx
 
 typedef struct gcp_pending
 {
-	gen_lock_t lock;
+	gen_lock_t lock; /* the timer list */
 	gcp_pickup_ctx_t *head;
+	/* gcp_call_t.pickup and .pickup_watch of every call: the current
+	 * pickup of a call, which holds a reference on it */
+	gen_lock_t current_lock;
 } gcp_pending_t;
 
 static gcp_pending_t *_gcp_pending = NULL;
@@ -99,6 +104,7 @@ int gcp_pickup_init(void)
 	}
 	memset(_gcp_pending, 0, sizeof(gcp_pending_t));
 	lock_init(&_gcp_pending->lock);
+	lock_init(&_gcp_pending->current_lock);
 	return 0;
 }
 
@@ -107,15 +113,68 @@ static void gcp_ctx_ref(gcp_pickup_ctx_t *ctx)
 	__atomic_add_fetch(&ctx->refcnt, 1, __ATOMIC_SEQ_CST);
 }
 
+static void gcp_ctx_unref(gcp_pickup_ctx_t *ctx);
+
+/* The call's current pickup is ctx from now on (inject: its branch is
+ * being added); the call holds a reference. */
+static void gcp_current_set(gcp_call_t *call, gcp_pickup_ctx_t *ctx)
+{
+	gcp_pickup_ctx_t *old;
+
+	gcp_ctx_ref(ctx);
+	lock_get(&_gcp_pending->current_lock);
+	old = call->pickup;
+	call->pickup = ctx;
+	lock_release(&_gcp_pending->current_lock);
+	if(old)
+		gcp_ctx_unref(old);
+}
+
+/* The call's current pickup with one more reference, or NULL. */
+static gcp_pickup_ctx_t *gcp_current_get(gcp_call_t *call)
+{
+	gcp_pickup_ctx_t *ctx;
+
+	lock_get(&_gcp_pending->current_lock);
+	ctx = call->pickup;
+	if(ctx)
+		gcp_ctx_ref(ctx);
+	lock_release(&_gcp_pending->current_lock);
+	return ctx;
+}
+
+/* ctx is the call's current pickup no more (when it was); with ctx NULL,
+ * whatever pickup was current. Returns it, with the call's reference,
+ * or NULL. */
+static gcp_pickup_ctx_t *gcp_current_take(
+		gcp_call_t *call, gcp_pickup_ctx_t *ctx)
+{
+	gcp_pickup_ctx_t *cur;
+
+	lock_get(&_gcp_pending->current_lock);
+	cur = call->pickup;
+	if(cur && (ctx == NULL || cur == ctx))
+		call->pickup = NULL;
+	else
+		cur = NULL;
+	lock_release(&_gcp_pending->current_lock);
+	return cur;
+}
+
 /* Count the pickup's outcome once: picked, or failed and the call given
  * back for another pickup. */
 static int gcp_ctx_resolve(gcp_pickup_ctx_t *ctx, int picked)
 {
+	gcp_pickup_ctx_t *cur;
 	int expected = 0;
 
 	if(!__atomic_compare_exchange_n(&ctx->resolved, &expected, 1, 0,
 			   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return 0;
+	/* no picker strings stay with the call once its pickup is over */
+	cur = gcp_current_take(ctx->call, ctx);
+	if(cur)
+		gcp_ctx_unref(cur);
 	if(picked) {
 		if(gcp_ring_mark_picked(gcp_ring, ctx->call) == 1) {
 			update_stat(gcp_st_picked, 1);
@@ -290,6 +349,34 @@ static void gcp_schedule(gcp_pickup_ctx_t *ctx, int delay_ms)
 	lock_release(&_gcp_pending->lock);
 }
 
+/* ---- a transaction by its identifiers ---- */
+
+typedef int (*gcp_t_fn)(struct cell *t, void *arg);
+
+/* Run fn on the transaction (tindex, tlabel) while it is current and
+ * referenced, the caller's current transaction saved and restored.
+ * Returns fn's result, or -2 when the transaction is gone. */
+static int gcp_with_transaction(
+		unsigned tindex, unsigned tlabel, gcp_t_fn fn, void *arg)
+{
+	struct cell *orig_t, *t = NULL;
+	int orig_branch, ret;
+
+	orig_t = gcp_tmb.t_gett();
+	orig_branch = gcp_tmb.t_gett_branch();
+	if(gcp_tmb.t_lookup_ident(&t, tindex, tlabel) < 0 || t == NULL) {
+		gcp_tmb.t_sett(orig_t, orig_branch);
+		return -2;
+	}
+	ret = fn(t, arg);
+	gcp_tmb.unref_cell(t);
+	gcp_tmb.t_sett(orig_t, orig_branch);
+	return ret;
+}
+
+#define GCP_CALL_FMT(call) \
+	(call)->len[GCP_F_CALLID], gcp_call_field((call), GCP_F_CALLID, NULL)
+
 /* ---- inject delivery (and auto's fallback to it) ---- */
 
 static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx);
@@ -304,26 +391,42 @@ static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
 }
 
 /* auto: the Replaces INVITE did not work; deliver by inject once the
- * picker acknowledges the final reply it gets */
-static void gcp_auto_fallback(gcp_pickup_ctx_t *ctx, int from_phase)
+ * picker acknowledges the final reply it gets. The phase changes before
+ * anything answers the picker, so that its ACK finds it. */
+static int gcp_auto_fallback(gcp_pickup_ctx_t *ctx, int from_phase)
 {
-	if(!gcp_phase_cas(ctx, from_phase, GCP_PH_ACK_WAIT))
-		return;
+	if(__atomic_load_n(&ctx->cancelled, __ATOMIC_SEQ_CST)
+			|| !gcp_phase_cas(ctx, from_phase, GCP_PH_ACK_WAIT))
+		return 0;
 	LM_INFO("call %.*s: the caller's UA did not take the Replaces INVITE: "
 			"ringing the picker %.*s instead\n",
-			ctx->call->len[GCP_F_CALLID],
-			gcp_call_field(ctx->call, GCP_F_CALLID, NULL), ctx->picker.len,
-			ctx->picker.s);
+			GCP_CALL_FMT(ctx->call), ctx->picker.len, ctx->picker.s);
 	gcp_schedule(ctx, gcp_inject_ack_timeout);
+	return 1;
 }
 
 /* ---- replaces ---- */
+
+/* The picker hung up: its pickup fails at once, and nothing rings its
+ * phone later (auto's fallback). */
+static void gcp_picker_cancelled(gcp_pickup_ctx_t *ctx)
+{
+	__atomic_store_n(&ctx->cancelled, 1, __ATOMIC_SEQ_CST);
+	if(gcp_phase_cas(ctx, GCP_PH_REPLACES_WAIT, GCP_PH_DONE)
+			|| gcp_phase_cas(ctx, GCP_PH_REPLACES_CANCEL, GCP_PH_DONE)
+			|| gcp_phase_cas(ctx, GCP_PH_NONE, GCP_PH_DONE))
+		LM_INFO("call %.*s: the picker %.*s cancelled its pickup\n",
+				GCP_CALL_FMT(ctx->call), ctx->picker.len, ctx->picker.s);
+	gcp_ctx_resolve(ctx, 0);
+}
 
 static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
 	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
 
-	if(type == TMCB_RESPONSE_IN && gcp_invite_answered(ps)) {
+	if(type == TMCB_E2ECANCEL_IN) {
+		gcp_picker_cancelled(ctx);
+	} else if(type == TMCB_RESPONSE_IN && gcp_invite_answered(ps)) {
 		if(ctx->mode == GCP_MODE_AUTO
 				&& !gcp_phase_cas(
 						ctx, GCP_PH_REPLACES_WAIT, GCP_PH_PICKED_CHECK)
@@ -337,39 +440,36 @@ static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
 		if(gcp_ctx_resolve(ctx, 1))
 			gcp_schedule(ctx, gcp_picked_cancel_delay);
 	} else if(type == TMCB_ON_FAILURE) {
-		if(ctx->mode == GCP_MODE_AUTO) {
-			gcp_auto_fallback(ctx, GCP_PH_REPLACES_WAIT);
-			gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL);
+		if(t->flags & T_CANCELED) {
+			gcp_picker_cancelled(ctx);
+		} else if(ctx->mode == GCP_MODE_AUTO) {
+			if(!gcp_auto_fallback(ctx, GCP_PH_REPLACES_WAIT))
+				gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL);
 		} else {
 			gcp_ctx_resolve(ctx, 0);
 		}
 	}
 }
 
-static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
+static int gcp_pickup_replaces(
+		struct sip_msg *msg, gcp_pickup_ctx_t *ctx, const char *tt)
 {
 	gcp_call_t *call = ctx->call;
 	char hdr[64 + 3 * (GCP_RING_MAX_CALLID + 2 * GCP_RING_MAX_TAG)];
-	size_t cidlen, ttlen, ftlen, clen;
-	const char *cid, *ft, *tt, *contact;
-	str ruri;
+	size_t cidlen, ftlen, clen, dlen;
+	const char *cid, *ft, *contact, *cdst;
+	str ruri, du;
 	int n;
 
 	cid = gcp_call_field(call, GCP_F_CALLID, &cidlen);
 	ft = gcp_call_field(call, GCP_F_FROM_TAG, &ftlen);
-	tt = gcp_call_field(call, GCP_F_TO_TAG, &ttlen);
 	contact = gcp_call_field(call, GCP_F_CONTACT, &clen);
-	if(clen == 0) {
-		LM_ERR("call %.*s: the caller sent no Contact: cannot send it a "
-			   "Replaces INVITE\n",
-				(int)cidlen, cid);
-		return -1;
-	}
+	cdst = gcp_call_field(call, GCP_F_CONTACT_DST, &dlen);
 	/* tags as the caller's UA sees its own early dialog: its local tag
 	 * (our From tag) is the to-tag, the callee's tag the from-tag */
 	memcpy(hdr, "Replaces: ", 10);
-	n = gcp_replaces_value(
-			cid, cidlen, ft, ftlen, tt, ttlen, 1, hdr + 10, sizeof(hdr) - 12);
+	n = gcp_replaces_value(cid, cidlen, ft, ftlen, tt, strlen(tt), 1, hdr + 10,
+			sizeof(hdr) - 12);
 	if(n < 0) {
 		LM_ERR("call %.*s: cannot build the Replaces header\n", (int)cidlen,
 				cid);
@@ -384,11 +484,22 @@ static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 		LM_ERR("cannot set the R-URI to the caller's Contact\n");
 		return -1;
 	}
+	if(dlen > 0) {
+		/* a caller behind NAT: where its INVITE came from */
+		du.s = (char *)cdst;
+		du.len = dlen;
+		if(set_dst_uri(msg, &du) < 0) {
+			LM_ERR("cannot send the Replaces INVITE to the caller's source "
+				   "address\n");
+			return -1;
+		}
+	}
 	if(gcp_msg_add_headers(msg, hdr, n) < 0
 			|| gcp_msg_audio_only(msg, GCP_SDP_REMOVE) < 0)
 		return -1;
 	gcp_ctx_ref(ctx);
-	if(gcp_tmb.register_tmcb(msg, 0, TMCB_RESPONSE_IN | TMCB_ON_FAILURE,
+	if(gcp_tmb.register_tmcb(msg, 0,
+			   TMCB_RESPONSE_IN | TMCB_ON_FAILURE | TMCB_E2ECANCEL_IN,
 			   gcp_replaces_cb, ctx, gcp_ctx_release)
 			< 0) {
 		LM_ERR("cannot register tm callbacks for the pickup\n");
@@ -408,159 +519,173 @@ static int gcp_pickup_replaces(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 		ctx->phase = GCP_PH_REPLACES_WAIT;
 		gcp_schedule(ctx, gcp_auto_timeout);
 	}
-	call->flags |= GCP_CF_VIA_REPLACES;
+	gcp_ring_set_flags(gcp_ring, call, GCP_CF_VIA_REPLACES);
 	return 1;
 }
 
 /* ---- inject ---- */
 
-/* callbacks on the ringing call's transaction, for the injected branch */
+/* Callbacks on the ringing call's transaction, registered once per call
+ * (param: the call, with a reference of its own): they act for the call's
+ * current pickup, so nothing of a picker stays registered. */
 static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
-	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)(*ps->param);
+	gcp_call_t *call = (gcp_call_t *)(*ps->param);
+	gcp_pickup_ctx_t *ctx;
 	int branch;
 
-	switch(type) {
-		case TMCB_REQUEST_FWDED:
-			/* building a branch: ours only while we append it */
-			if(_gcp_injecting != ctx || ps->req == NULL)
-				return;
-			if(gcp_msg_add_headers(
-					   ps->req, gcp_inject_headers.s, gcp_inject_headers.len)
-							< 0
-					|| gcp_msg_audio_only(ps->req, GCP_SDP_DISABLE) < 0)
-				LM_ERR("call %.*s: the picker's branch goes without "
-					   "auto-answer headers or audio-only offer\n",
-						ctx->call->len[GCP_F_CALLID],
-						gcp_call_field(ctx->call, GCP_F_CALLID, NULL));
+	if(type == TMCB_REQUEST_FWDED) {
+		/* building a branch: ours only while we append it */
+		ctx = _gcp_injecting;
+		if(ctx == NULL || ctx->call != call || ps->req == NULL)
 			return;
-		case TMCB_RESPONSE_IN:
-			branch = gcp_tmb.t_gett_branch();
-			if(ctx->branch >= 0 && branch == ctx->branch
-					&& gcp_invite_answered(ps))
-				gcp_ctx_resolve(ctx, 1);
-			return;
-		case TMCB_ON_BRANCH_FAILURE:
-			branch = gcp_tmb.t_gett_branch();
-			if(ctx->branch >= 0 && branch == ctx->branch)
-				gcp_ctx_resolve(ctx, 0);
-			return;
+		/* t_append_branches() holds the reply lock here: no other branch
+		 * can take this index */
+		__atomic_store_n(&ctx->branch, t->nr_of_outgoings, __ATOMIC_SEQ_CST);
+		if(gcp_msg_add_headers(
+				   ps->req, gcp_inject_headers.s, gcp_inject_headers.len)
+						< 0
+				|| gcp_msg_audio_only(ps->req, GCP_SDP_DISABLE) < 0)
+			LM_ERR("call %.*s: the picker's branch goes without "
+				   "auto-answer headers or audio-only offer\n",
+					GCP_CALL_FMT(call));
+		return;
 	}
+	ctx = gcp_current_get(call);
+	if(ctx == NULL)
+		return;
+	branch = gcp_tmb.t_gett_branch();
+	if(branch >= 0
+			&& branch == __atomic_load_n(&ctx->branch, __ATOMIC_SEQ_CST)) {
+		if(type == TMCB_RESPONSE_IN && gcp_invite_answered(ps))
+			gcp_ctx_resolve(ctx, 1);
+		else if(type == TMCB_ON_BRANCH_FAILURE)
+			gcp_ctx_resolve(ctx, 0);
+	}
+	gcp_ctx_unref(ctx);
 }
 
-/* Add the picker's phone as a new branch of the ringing call. Runs once
- * per pickup: from the picker's ACK, or from the timer when no ACK came. */
-static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
+/* the call's transaction is gone: so is any pickup still in flight */
+static void gcp_inject_unwatch(void *param)
 {
-	struct cell *orig_t, *t = NULL;
-	int orig_branch, ret;
-	gcp_call_t *call = ctx->call;
-	str empty = STR_NULL;
+	gcp_call_t *call = (gcp_call_t *)param;
+	gcp_pickup_ctx_t *ctx = gcp_current_take(call, NULL);
 
-	if(gcp_ring_state(gcp_ring, call) != GCP_CALL_CLAIMED) {
-		LM_INFO("call %.*s ended before the pickup reached it\n",
-				call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL));
+	if(ctx) {
 		gcp_ctx_resolve(ctx, 0);
-		return;
+		gcp_ctx_unref(ctx);
 	}
-	orig_t = gcp_tmb.t_gett();
-	orig_branch = gcp_tmb.t_gett_branch();
-	if(gcp_tmb.t_lookup_ident(&t, call->tindex, call->tlabel) < 0
-			|| t == NULL) {
-		LM_INFO("call %.*s: its transaction is gone\n", call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL));
-		gcp_ctx_resolve(ctx, 0);
-		gcp_tmb.t_sett(orig_t, orig_branch);
-		return;
-	}
-	if((t->flags & T_CANCELED) || t->uas.status >= 200) {
-		LM_INFO("call %.*s was cancelled or answered meanwhile\n",
-				call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL));
-		gcp_ctx_resolve(ctx, 0);
-		goto done;
-	}
-	gcp_ctx_ref(ctx);
+	gcp_ring_unref(gcp_ring, call);
+}
+
+/* Our callbacks on the call's transaction, once per call. */
+static int gcp_inject_watch(struct cell *t, gcp_call_t *call)
+{
+	int first;
+
+	lock_get(&_gcp_pending->current_lock);
+	first = !call->pickup_watch;
+	call->pickup_watch = 1;
+	lock_release(&_gcp_pending->current_lock);
+	if(!first)
+		return 0;
+	gcp_ring_ref(gcp_ring, call);
 	if(gcp_tmb.register_tmcb(NULL, t,
 			   TMCB_REQUEST_FWDED | TMCB_RESPONSE_IN | TMCB_ON_BRANCH_FAILURE,
-			   gcp_inject_cb, ctx, gcp_ctx_release)
+			   gcp_inject_cb, call, gcp_inject_unwatch)
 			< 0) {
-		LM_ERR("call %.*s: cannot register tm callbacks\n",
-				call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL));
-		gcp_ctx_unref(ctx);
-		gcp_ctx_resolve(ctx, 0);
-		goto done;
+		LM_ERR("call %.*s: cannot register tm callbacks\n", GCP_CALL_FMT(call));
+		lock_get(&_gcp_pending->current_lock);
+		call->pickup_watch = 0;
+		lock_release(&_gcp_pending->current_lock);
+		gcp_ring_unref(gcp_ring, call);
+		return -1;
 	}
+	return 0;
+}
+
+/* 1 when the transaction can take one more branch and keep one for the
+ * cfg's failure_route (voicemail) */
+static int gcp_branch_room(struct cell *t)
+{
+	return t->nr_of_outgoings + 2 <= (int)sr_dst_max_branches;
+}
+
+static int gcp_inject_on(struct cell *t, void *arg)
+{
+	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)arg;
+	gcp_call_t *call = ctx->call;
+	str empty = STR_NULL;
+	char ruid_buf[32];
+	str ruid;
+	int ret;
+
+	if((t->flags & T_CANCELED) || t->uas.status >= 200) {
+		LM_INFO("call %.*s was cancelled or answered meanwhile\n",
+				GCP_CALL_FMT(call));
+		return -1;
+	}
+	if(!gcp_branch_room(t)) {
+		LM_NOTICE("call %.*s: no tm branch left for a pickup\n",
+				GCP_CALL_FMT(call));
+		gcp_ring_block(gcp_ring, call, GCP_NP_UNDELIVERABLE);
+		return -1;
+	}
+	if(gcp_inject_watch(t, call) < 0)
+		return -1;
+	gcp_current_set(call, ctx);
+	/* a ruid of its own: tm adds no branch for a URI and ruid it has
+	 * already, so a picker whose first attempt failed can try again */
+	ruid.s = ruid_buf;
+	ruid.len = snprintf(ruid_buf, sizeof(ruid_buf), "gcp-pickup-%u",
+			(unsigned)call->attempts);
 	clear_branches();
 	if(append_branch(NULL, &ctx->uri, ctx->dst.len ? &ctx->dst : NULL, NULL,
-			   Q_UNSPECIFIED, 0, ctx->sock, NULL, 0, NULL, NULL)
+			   Q_UNSPECIFIED, 0, ctx->sock, NULL, 0, &ruid, NULL)
 			< 0) {
 		LM_ERR("call %.*s: cannot add the picker's branch\n",
-				call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL));
-		gcp_ctx_resolve(ctx, 0);
-		goto done;
+				GCP_CALL_FMT(call));
+		return -1;
 	}
-	ctx->branch = t->nr_of_outgoings;
 	_gcp_injecting = ctx;
 	ret = gcp_tmb.t_append_branches(&empty);
 	_gcp_injecting = NULL;
 	clear_branches();
 	if(ret <= 0) {
 		LM_ERR("call %.*s: the picker's branch could not be sent (%d)\n",
-				call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL), ret);
-		ctx->branch = -1;
-		gcp_ctx_resolve(ctx, 0);
-		goto done;
+				GCP_CALL_FMT(call), ret);
+		return -1;
 	}
-	LM_DBG("call %.*s: picker %.*s added as branch %d\n",
-			call->len[GCP_F_CALLID], gcp_call_field(call, GCP_F_CALLID, NULL),
-			ctx->uri.len, ctx->uri.s, ctx->branch);
-done:
-	gcp_tmb.unref_cell(t);
-	gcp_tmb.t_sett(orig_t, orig_branch);
+	LM_DBG("call %.*s: picker %.*s added as branch %d\n", GCP_CALL_FMT(call),
+			ctx->uri.len, ctx->uri.s,
+			__atomic_load_n(&ctx->branch, __ATOMIC_SEQ_CST));
+	return 0;
 }
 
-/* Where to send the picker's branch: the source address of its INVITE
- * when the Contact is not reachable as it is: another host than the source
- * (NAT), or a connection-oriented transport (reuse the phone's connection).
- * The same host on another UDP port is a phone that sends from one port
- * and listens on its Contact port: the Contact is used. */
-static int gcp_picker_dst(
-		struct sip_msg *msg, str *contact, str *dst, char *buf, size_t size)
+/* Add the picker's phone as a new branch of the ringing call. Runs once
+ * per pickup: from the picker's ACK, or from the timer when no ACK came. */
+static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
 {
-	struct sip_uri cu;
-	char *ip;
-	int iplen, n;
+	gcp_call_t *call = ctx->call;
+	int ret;
 
-	dst->s = buf;
-	dst->len = 0;
-	if(parse_uri(contact->s, contact->len, &cu) < 0) {
-		LM_ERR("the picker's Contact <%.*s> is not a SIP URI\n", contact->len,
-				contact->s);
-		return -1;
+	if(gcp_ring_state(gcp_ring, call) != GCP_CALL_CLAIMED) {
+		LM_INFO("call %.*s ended before the pickup reached it\n",
+				GCP_CALL_FMT(call));
+		gcp_ctx_resolve(ctx, 0);
+		return;
 	}
-	ip = ip_addr2a(&msg->rcv.src_ip);
-	iplen = strlen(ip);
-	if(msg->rcv.proto == PROTO_UDP && cu.host.len == iplen
-			&& strncasecmp(cu.host.s, ip, iplen) == 0)
-		return 0;
-	n = snprintf(buf, size,
-			msg->rcv.src_ip.af == AF_INET6 ? "sip:[%s]:%u;transport=%s"
-										   : "sip:%s:%u;transport=%s",
-			ip, msg->rcv.src_port,
-			msg->rcv.proto == PROTO_TCP	  ? "tcp"
-			: msg->rcv.proto == PROTO_TLS ? "tls"
-			: msg->rcv.proto == PROTO_WS || msg->rcv.proto == PROTO_WSS
-					? "ws"
-					: "udp");
-	if(n < 0 || (size_t)n >= size)
-		return -1;
-	dst->len = n;
-	return 0;
+	ret = gcp_with_transaction(call->tindex, call->tlabel, gcp_inject_on, ctx);
+	if(ret == -2)
+		LM_INFO("call %.*s: its transaction is gone\n", GCP_CALL_FMT(call));
+	if(ret < 0)
+		gcp_ctx_resolve(ctx, 0);
+}
+
+static int gcp_branch_room_of(struct cell *t, void *arg)
+{
+	return !(t->flags & T_CANCELED) && t->uas.status < 200
+		   && gcp_branch_room(t);
 }
 
 static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
@@ -590,16 +715,126 @@ static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 	return 2;
 }
 
+/* ---- the pickup ---- */
+
+/* 1 when the picker is a local user: the identity whose credentials the
+ * cfg checked (auth's pv_auth_check() and auth_check() mark them; the
+ * cfg only checks its own users), else, unless require_auth, a From URI
+ * that is "myself" by the rule of the cfg's from_uri==myself: its host
+ * with the port it names or its transport's default (5061 for TLS). A
+ * From that the cfg would not challenge as local is not local here. */
+static int gcp_picker_is_local(struct sip_msg *msg, str *group)
+{
+	struct hdr_field *h = NULL;
+	struct sip_uri *furi;
+
+	get_authorized_cred(msg->proxy_auth, &h);
+	if(h == NULL)
+		get_authorized_cred(msg->authorization, &h);
+	if(h != NULL)
+		return 1;
+	if(gcp_require_auth) {
+		LM_NOTICE("pickup in group %.*s refused: the cfg checked no "
+				  "credentials of the picker (require_auth is on)\n",
+				group->len, group->s);
+		return 0;
+	}
+	furi = parse_from_uri(msg);
+	if(furi != NULL && check_self(&furi->host, GET_URI_PORT(furi), 0) == 1)
+		return 1;
+	LM_NOTICE("pickup in group %.*s refused: the picker's From URI is not "
+			  "of one of this server's domains and ports\n",
+			group->len, group->s);
+	return 0;
+}
+
+/* The picker's INVITE transaction: the one the cfg created already
+ * (t_newtran() before gcp_pickup()), or a new one. NULL with *absorbed
+ * set for a retransmission, which tm has answered. */
+static struct cell *gcp_picker_transaction(struct sip_msg *msg, int *absorbed)
+{
+	struct cell *t = gcp_tmb.t_gett();
+	int ret;
+
+	*absorbed = 0;
+	if(t != NULL && t != T_UNDEFINED)
+		return t;
+	ret = gcp_tmb.t_newtran(msg);
+	if(ret == 0) {
+		*absorbed = 1;
+		return NULL;
+	}
+	if(ret < 0) {
+		LM_ERR("gcp_pickup(): cannot create the transaction (%d)\n", ret);
+		return NULL;
+	}
+	t = gcp_tmb.t_gett();
+	if(t == NULL || t == T_UNDEFINED) {
+		LM_ERR("gcp_pickup(): no transaction after t_newtran()\n");
+		return NULL;
+	}
+	return t;
+}
+
+/* A claimed call that no pickup can reach, by its own fault: it is not
+ * pickable any more (it rings on as before), and the pickup tries the
+ * group's next call. */
+static void gcp_claim_refuse(gcp_call_t *call, int reason)
+{
+	LM_NOTICE("call %.*s cannot be picked up (%s): trying the next one\n",
+			GCP_CALL_FMT(call), gcp_np_reason(reason));
+	gcp_ring_block(gcp_ring, call, reason);
+	gcp_ring_release(gcp_ring, call);
+	gcp_ring_unref(gcp_ring, call);
+}
+
+/* Claim the group's oldest call that a pickup in this mode can reach;
+ * *mode says how, *tt receives the To tag for a Replaces INVITE. NULL
+ * when none is left. */
+static gcp_call_t *gcp_claim_deliverable(
+		str *group, int *mode, char *tt, size_t ttsize)
+{
+	gcp_call_t *call;
+	size_t clen;
+	int ret;
+
+	while((call = gcp_ring_claim(gcp_ring, group->s, group->len)) != NULL) {
+		if(call->attempts > gcp_max_pickup_attempts) {
+			gcp_claim_refuse(call, GCP_NP_ATTEMPTS);
+			continue;
+		}
+		*mode = gcp_inject_first(call->flags) ? GCP_MODE_INJECT : gcp_mode;
+		if(*mode != GCP_MODE_INJECT) {
+			gcp_call_field(call, GCP_F_CONTACT, &clen);
+			ret = gcp_ring_to_tag(gcp_ring, call, tt, ttsize);
+			if(clen > 0 && ret > 0)
+				return call;
+			/* no Contact, or no branch rings with an early dialog */
+			if(gcp_mode != GCP_MODE_AUTO) {
+				gcp_claim_refuse(call, GCP_NP_UNDELIVERABLE);
+				continue;
+			}
+			*mode = GCP_MODE_INJECT;
+		}
+		ret = gcp_with_transaction(
+				call->tindex, call->tlabel, gcp_branch_room_of, NULL);
+		if(ret == 1)
+			return call;
+		gcp_claim_refuse(call, GCP_NP_UNDELIVERABLE);
+	}
+	return NULL;
+}
+
 int gcp_pickup(struct sip_msg *msg)
 {
-	struct sip_uri *furi;
 	struct to_body *from;
 	gcp_call_t *call;
 	gcp_pickup_ctx_t *ctx;
 	struct cell *t;
-	str group, contact, dst = STR_NULL;
-	char dstbuf[128];
-	int ret;
+	char dstbuf[GCP_RING_MAX_URI + 1];
+	str group, contact, dst = {dstbuf, 0};
+	char tt[GCP_RING_MAX_TAG + 1];
+	int ret, mode, absorbed;
 
 	if(msg->first_line.type != SIP_REQUEST
 			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
@@ -623,14 +858,8 @@ int gcp_pickup(struct sip_msg *msg)
 	group = msg->parsed_uri.user;
 	if(group.len == 0 || !gcp_store_is_group(&group))
 		return -2;
-	furi = parse_from_uri(msg);
-	if(furi == NULL
-			|| check_self(&furi->host, furi->port_no ? furi->port_no : 0, 0)
-					   != 1) {
+	if(!gcp_picker_is_local(msg, &group)) {
 		update_stat(gcp_st_pickup_denied, 1);
-		LM_NOTICE("pickup in group %.*s refused: the picker's From host is "
-				  "not one of this server's domains\n",
-				group.len, group.s);
 		return -4;
 	}
 	from = get_from(msg);
@@ -642,30 +871,25 @@ int gcp_pickup(struct sip_msg *msg)
 					group.len, group.s);
 			return -1;
 		}
-		if(gcp_picker_dst(msg, &contact, &dst, dstbuf, sizeof(dstbuf)) < 0)
+		if(gcp_msg_contact_dst(msg, &contact, &dst) < 0
+				|| dst.len >= (int)sizeof(dstbuf))
 			return -1;
+		if(dst.len > 0)
+			memcpy(dstbuf, dst.s, dst.len);
+		dst.s = dstbuf;
 	}
 	/* a transaction first: a retransmitted pickup INVITE must not claim a
 	 * second call */
-	ret = gcp_tmb.t_newtran(msg);
-	if(ret == 0 || ret == E_SCRIPT)
-		return 0; /* retransmission, absorbed */
-	if(ret < 0) {
-		LM_ERR("gcp_pickup(): cannot create the transaction (%d)\n", ret);
-		return -1;
-	}
-	t = gcp_tmb.t_gett();
-	if(t == NULL || t == T_UNDEFINED) {
-		LM_ERR("gcp_pickup(): no transaction after t_newtran()\n");
-		return -1;
-	}
+	t = gcp_picker_transaction(msg, &absorbed);
+	if(t == NULL)
+		return absorbed ? 0 : -1;
 
-	call = gcp_ring_claim(gcp_ring, group.s, group.len);
+	call = gcp_claim_deliverable(&group, &mode, tt, sizeof(tt));
 	if(call == NULL) {
 		update_stat(gcp_st_pickup_empty, 1);
 		return -3;
 	}
-	ctx = gcp_ctx_new(call, gcp_mode, &from->uri, &contact, &dst);
+	ctx = gcp_ctx_new(call, mode, &from->uri, &contact, &dst);
 	if(ctx == NULL) {
 		gcp_ring_release(gcp_ring, call);
 		gcp_ring_unref(gcp_ring, call);
@@ -675,95 +899,58 @@ int gcp_pickup(struct sip_msg *msg)
 	ctx->ptindex = t->hash_index;
 	ctx->ptlabel = t->label;
 	LM_INFO("pickup in group %.*s by %.*s: call %.*s from %.*s to %.*s\n",
-			group.len, group.s, from->uri.len, from->uri.s,
-			call->len[GCP_F_CALLID], gcp_call_field(call, GCP_F_CALLID, NULL),
+			group.len, group.s, from->uri.len, from->uri.s, GCP_CALL_FMT(call),
 			call->len[GCP_F_CALLER], gcp_call_field(call, GCP_F_CALLER, NULL),
 			call->len[GCP_F_CALLEE], gcp_call_field(call, GCP_F_CALLEE, NULL));
-	/* auto: a caller's UA that does not list "replaces" would only see a
-	 * second incoming call: inject at once */
-	if(gcp_inject_first(call->flags)) {
-		ctx->mode = GCP_MODE_INJECT;
+	if(mode == GCP_MODE_INJECT)
 		ret = gcp_pickup_inject(msg, ctx);
-	} else {
-		ret = gcp_pickup_replaces(msg, ctx);
-	}
-	/* the creator's reference; callbacks and the pending list hold theirs */
+	else
+		ret = gcp_pickup_replaces(msg, ctx, tt);
+	/* the creator's reference; callbacks and the pending list hold theirs
+	 * (a pickup that went nowhere is released with the last one) */
 	gcp_ctx_unref(ctx);
 	return ret;
 }
 
 /* Cancel the picker's Replaces INVITE (auto mode, no answer in time);
  * branches that got no reply at all are given a local 487 at once. */
-static void gcp_cancel_picker_branches(gcp_pickup_ctx_t *ctx)
+static int gcp_cancel_branches_of(struct cell *t, void *arg)
 {
-	struct cell *orig_t, *t = NULL;
 	struct cancel_info ci;
-	int orig_branch;
 
-	orig_t = gcp_tmb.t_gett();
-	orig_branch = gcp_tmb.t_gett_branch();
-	if(gcp_tmb.t_lookup_ident(&t, ctx->ptindex, ctx->ptlabel) < 0
-			|| t == NULL) {
-		gcp_tmb.t_sett(orig_t, orig_branch);
-		return;
-	}
 	if(t->uas.status < 200) {
 		init_cancel_info(&ci);
 		gcp_tmb.prepare_to_cancel(t, &ci.cancel_bitmap, 0);
 		if(ci.cancel_bitmap)
 			gcp_tmb.cancel_uacs(t, &ci, F_CANCEL_B_FAKE_REPLY);
 	}
-	gcp_tmb.unref_cell(t);
-	gcp_tmb.t_sett(orig_t, orig_branch);
+	return 0;
 }
 
 /* The cancelled Replaces INVITE still has no final reply: answer the
  * picker ourselves so that its phone is free for the call. */
-static int gcp_reply_picker(gcp_pickup_ctx_t *ctx)
+static int gcp_reply_picker_of(struct cell *t, void *arg)
 {
-	struct cell *orig_t, *t = NULL;
-	int orig_branch, ret = -1;
-
-	orig_t = gcp_tmb.t_gett();
-	orig_branch = gcp_tmb.t_gett_branch();
-	if(gcp_tmb.t_lookup_ident(&t, ctx->ptindex, ctx->ptlabel) < 0
-			|| t == NULL) {
-		gcp_tmb.t_sett(orig_t, orig_branch);
-		return -1;
-	}
 	if(t->uas.status < 200)
-		ret = gcp_tmb.t_reply_trans(
+		return gcp_tmb.t_reply_trans(
 				t, t->uas.request, 487, "Request Terminated");
-	gcp_tmb.unref_cell(t);
-	gcp_tmb.t_sett(orig_t, orig_branch);
-	return ret;
+	return -1;
 }
 
 /* Picked up with Replaces: the caller's UA should have cancelled its own
  * early dialog; one that took the Replaces INVITE as a second call did
  * not, and the member's phone would ring on: cancel it here. */
-static void gcp_check_original(gcp_pickup_ctx_t *ctx)
+static int gcp_check_original_of(struct cell *t, void *arg)
 {
-	struct cell *orig_t, *t = NULL;
-	int orig_branch;
-	gcp_call_t *call = ctx->call;
+	gcp_call_t *call = (gcp_call_t *)arg;
 
-	orig_t = gcp_tmb.t_gett();
-	orig_branch = gcp_tmb.t_gett_branch();
-	if(gcp_tmb.t_lookup_ident(&t, call->tindex, call->tlabel) < 0
-			|| t == NULL) {
-		gcp_tmb.t_sett(orig_t, orig_branch);
-		return;
-	}
 	if(t->uas.status < 200 && !(t->flags & T_CANCELED)) {
 		LM_INFO("call %.*s: the caller's UA kept its first call ringing after "
 				"accepting the Replaces INVITE: cancelling it\n",
-				call->len[GCP_F_CALLID],
-				gcp_call_field(call, GCP_F_CALLID, NULL));
+				GCP_CALL_FMT(call));
 		gcp_track_cancel_picked(t);
 	}
-	gcp_tmb.unref_cell(t);
-	gcp_tmb.t_sett(orig_t, orig_branch);
+	return 0;
 }
 
 /* the timer acts on a pickup whose time came */
@@ -783,21 +970,23 @@ static void gcp_pickup_due(gcp_pickup_ctx_t *ctx)
 					   ctx, GCP_PH_REPLACES_WAIT, GCP_PH_REPLACES_CANCEL)) {
 				LM_INFO("call %.*s: no answer to the Replaces INVITE within "
 						"%d ms: cancelling it\n",
-						ctx->call->len[GCP_F_CALLID],
-						gcp_call_field(ctx->call, GCP_F_CALLID, NULL),
-						gcp_auto_timeout);
+						GCP_CALL_FMT(ctx->call), gcp_auto_timeout);
 				gcp_schedule(ctx, gcp_auto_timeout);
-				gcp_cancel_picker_branches(ctx);
+				gcp_with_transaction(ctx->ptindex, ctx->ptlabel,
+						gcp_cancel_branches_of, NULL);
 			}
 			break;
 		case GCP_PH_REPLACES_CANCEL:
-			/* the CANCEL did not end it either */
-			gcp_reply_picker(ctx);
-			gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL);
+			/* the CANCEL did not end it either: fall back first, so that
+			 * the ACK to our reply finds the new phase */
+			if(gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL))
+				gcp_with_transaction(
+						ctx->ptindex, ctx->ptlabel, gcp_reply_picker_of, NULL);
 			break;
 		case GCP_PH_PICKED_CHECK:
 			if(gcp_phase_cas(ctx, GCP_PH_PICKED_CHECK, GCP_PH_DONE))
-				gcp_check_original(ctx);
+				gcp_with_transaction(ctx->call->tindex, ctx->call->tlabel,
+						gcp_check_original_of, ctx->call);
 			break;
 	}
 }

@@ -15,6 +15,8 @@
  * "indexed" is guarded by the transaction-index bucket lock instead;
  * tindex/tlabel are set once, by the owner (track or index), and the owner
  * never indexes and detaches at once.
+ * The To tag, tag_branch and the forks list change under the group lock
+ * too; the forks go when the call is unlinked.
  * A CLAIMED call that gets blocked stays CLAIMED with not_pickable set: the
  * pickup still completes (mark_picked) or, released, the call is BLOCKED.
  * Reference counts always change with atomics, so unref needs no lock.
@@ -36,6 +38,16 @@ typedef struct gcp_group
 	char name[]; /* NUL-terminated */
 } gcp_group_t;
 
+/* the To tag of another ringing branch of a forked call; in the call's
+ * forks list under the group lock, freed when the call is unlinked */
+typedef struct gcp_fork
+{
+	struct gcp_fork *next;
+	int branch;
+	unsigned len;
+	char tag[GCP_RING_MAX_TAG + 1];
+} gcp_fork_t;
+
 struct gcp_ring
 {
 	gcp_ring_env_t env;
@@ -56,6 +68,7 @@ static const size_t field_max[GCP_F_COUNT] = {
 		[GCP_F_CALLID] = GCP_RING_MAX_CALLID,
 		[GCP_F_FROM_TAG] = GCP_RING_MAX_TAG,
 		[GCP_F_CONTACT] = GCP_RING_MAX_URI,
+		[GCP_F_CONTACT_DST] = GCP_RING_MAX_URI,
 		[GCP_F_TO_TAG] = GCP_RING_MAX_TAG,
 };
 
@@ -160,6 +173,15 @@ gcp_ring_t *gcp_ring_create(
 	return ring;
 }
 
+static void forks_free(gcp_ring_t *ring, gcp_call_t *c)
+{
+	while(c->forks) {
+		gcp_fork_t *f = c->forks;
+		c->forks = f->next;
+		ring->env.release(f);
+	}
+}
+
 void gcp_ring_destroy(gcp_ring_t *ring)
 {
 	if(!ring)
@@ -175,6 +197,7 @@ void gcp_ring_destroy(gcp_ring_t *ring)
 				gcp_call_t *cn = c->all_next;
 				c->linked = 0;
 				c->grp = NULL;
+				forks_free(ring, c);
 				if(!c->indexed)
 					ring->env.release(c);
 				c = cn;
@@ -257,6 +280,7 @@ static void call_unlink(gcp_ring_t *ring, unsigned bucket, gcp_call_t *c)
 	c->all_prev = c->all_next = NULL;
 	c->linked = 0;
 	c->grp = NULL;
+	forks_free(ring, c);
 	if(c->state != GCP_CALL_PICKED)
 		c->state = GCP_CALL_ENDED;
 	__atomic_sub_fetch(&ring->count, 1, __ATOMIC_RELAXED);
@@ -382,6 +406,7 @@ int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 	c->state = info->not_pickable ? GCP_CALL_BLOCKED : GCP_CALL_TRACKED;
 	c->not_pickable = info->not_pickable;
 	c->flags = info->flags;
+	c->tag_branch = -1;
 	c->tindex = info->tindex;
 	c->tlabel = info->tlabel;
 	c->tracked_ms = now_ms;
@@ -437,6 +462,44 @@ void gcp_ring_index(
 int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 		size_t len, uint64_t now_ms)
 {
+	return gcp_ring_branch_ringing(ring, call, 0, to_tag, len, now_ms);
+}
+
+static void tag_store(gcp_call_t *call, int branch, const char *tag, size_t len)
+{
+	memcpy(call->data + call->off[GCP_F_TO_TAG], tag, len);
+	call->data[call->off[GCP_F_TO_TAG] + len] = '\0';
+	call->len[GCP_F_TO_TAG] = (uint16_t)len;
+	call->tag_branch = branch;
+}
+
+/* another branch rings: keep its first tag aside; appended, so that the
+ * branch that rang first takes over first */
+static void fork_note(gcp_ring_t *ring, gcp_call_t *call, int branch,
+		const char *tag, size_t len)
+{
+	gcp_fork_t *f, **pp;
+	unsigned n = 0;
+
+	for(pp = &call->forks; (f = *pp) != NULL; pp = &f->next, n++)
+		if(f->branch == branch)
+			return;
+	if(n >= GCP_RING_MAX_FORKS)
+		return;
+	f = ring->env.alloc(sizeof(*f));
+	if(!f)
+		return; /* the call keeps the tag it has */
+	f->branch = branch;
+	f->next = NULL;
+	*pp = f;
+	memcpy(f->tag, tag, len);
+	f->tag[len] = '\0';
+	f->len = (unsigned)len;
+}
+
+int gcp_ring_branch_ringing(gcp_ring_t *ring, gcp_call_t *call, int branch,
+		const char *to_tag, size_t len, uint64_t now_ms)
+{
 	unsigned bucket;
 	gcp_group_t *g;
 	gcp_call_t *at, *prev;
@@ -446,17 +509,27 @@ int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 		return 0;
 	bucket = call_bucket(ring, call);
 	lock_slot(ring, group_lock_of(ring, bucket));
-	if(!call->linked || call->state != GCP_CALL_TRACKED)
+	if(!call->linked)
 		goto done;
+	if(call->state != GCP_CALL_TRACKED) {
+		/* a fork of a call that rings already: the call's tag when it
+		 * has none, else kept aside; within one branch the first early
+		 * dialog stays (a later tag is a fork further on, just as alive) */
+		if(len > GCP_RING_MAX_TAG || call->state == GCP_CALL_PICKED)
+			goto done;
+		if(call->len[GCP_F_TO_TAG] == 0)
+			tag_store(call, branch, to_tag, len);
+		else if(call->tag_branch != branch)
+			fork_note(ring, call, branch, to_tag, len);
+		goto done;
+	}
 	if(len > GCP_RING_MAX_TAG) {
 		/* no Replaces can name this early dialog */
 		call->state = GCP_CALL_BLOCKED;
 		rc = GCP_RING_E_TOO_LONG;
 		goto done;
 	}
-	memcpy(call->data + call->off[GCP_F_TO_TAG], to_tag, len);
-	call->data[call->off[GCP_F_TO_TAG] + len] = '\0';
-	call->len[GCP_F_TO_TAG] = (uint16_t)len;
+	tag_store(call, branch, to_tag, len);
 	call->ringing_ms = now_ms;
 	call->state = GCP_CALL_RINGING;
 	/* append; step back over later stamps (workers' clocks are read
@@ -471,6 +544,61 @@ int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 done:
 	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
+}
+
+int gcp_ring_branch_ended(gcp_ring_t *ring, gcp_call_t *call, int branch)
+{
+	unsigned bucket;
+	gcp_fork_t *f, **pp;
+	int rc = 0;
+
+	if(!ring || !call)
+		return 0;
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	if(call->tag_branch == branch) {
+		f = call->forks;
+		if(f) {
+			call->forks = f->next;
+			tag_store(call, f->branch, f->tag, f->len);
+			ring->env.release(f);
+		} else {
+			call->len[GCP_F_TO_TAG] = 0;
+			call->data[call->off[GCP_F_TO_TAG]] = '\0';
+			call->tag_branch = -1;
+		}
+		rc = 1;
+	} else {
+		for(pp = &call->forks; (f = *pp) != NULL; pp = &f->next) {
+			if(f->branch == branch) {
+				*pp = f->next;
+				ring->env.release(f);
+				break;
+			}
+		}
+	}
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return rc;
+}
+
+int gcp_ring_to_tag(gcp_ring_t *ring, gcp_call_t *call, char *buf, size_t size)
+{
+	unsigned bucket;
+	int len;
+
+	if(!ring || !call || !buf || size == 0)
+		return -1;
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	len = call->len[GCP_F_TO_TAG];
+	if((size_t)len < size) {
+		memcpy(buf, call->data + call->off[GCP_F_TO_TAG], len);
+		buf[len] = '\0';
+	} else {
+		len = -1;
+	}
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return len;
 }
 
 int gcp_ring_block(gcp_ring_t *ring, gcp_call_t *call, int reason)
@@ -553,6 +681,8 @@ gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len)
 		pk_remove(ring, c);
 		c->state = GCP_CALL_CLAIMED;
 		c->was_claimed = 1;
+		if(c->attempts < 255)
+			c->attempts++;
 		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
 	}
 	unlock_slot(ring, group_lock_of(ring, bucket));
@@ -583,6 +713,18 @@ int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call)
 	}
 	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
+}
+
+void gcp_ring_set_flags(gcp_ring_t *ring, gcp_call_t *call, int flags)
+{
+	unsigned bucket;
+
+	if(!ring || !call)
+		return;
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	call->flags |= flags;
+	unlock_slot(ring, group_lock_of(ring, bucket));
 }
 
 int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call)
@@ -665,12 +807,15 @@ unsigned gcp_ring_expire(gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms)
 			while(g) {
 				gcp_group_t *gn = g->next; /* g may go with its last call */
 				gcp_call_t *c = g->all_head;
-				/* tracked order: stop at the first young call */
+				/* tracked order: stop at the first young call; a claimed
+				 * one stays for its pickup to end */
 				while(c && now_ms > c->tracked_ms
 						&& now_ms - c->tracked_ms > max_age_ms) {
 					gcp_call_t *cn = c->all_next;
-					call_unlink(ring, b, c);
-					n++;
+					if(c->state != GCP_CALL_CLAIMED) {
+						call_unlink(ring, b, c);
+						n++;
+					}
 					c = cn;
 				}
 				g = gn;

@@ -47,6 +47,9 @@
 #define GCP_RING_MAX_CALLID 255
 #define GCP_RING_MAX_TAG 64
 
+/* most other branches whose To tag a call keeps (forked calls) */
+#define GCP_RING_MAX_FORKS 8
+
 /* most buckets per hash (two hashes of pointers: 1 MiB on 64 bits) */
 #define GCP_RING_MAX_BUCKETS 65536
 
@@ -72,12 +75,14 @@ enum gcp_call_state
 enum gcp_call_field
 {
 	GCP_F_GROUP = 0,
-	GCP_F_CALLEE,	/* member user */
-	GCP_F_CALLER,	/* From URI */
-	GCP_F_CALLID,	/* Call-ID */
-	GCP_F_FROM_TAG, /* the caller's From tag */
-	GCP_F_CONTACT,	/* the caller's Contact URI (may be empty) */
-	GCP_F_TO_TAG,	/* the callee's To tag, set by gcp_ring_ringing() */
+	GCP_F_CALLEE,	   /* member user */
+	GCP_F_CALLER,	   /* From URI */
+	GCP_F_CALLID,	   /* Call-ID */
+	GCP_F_FROM_TAG,	   /* the caller's From tag */
+	GCP_F_CONTACT,	   /* the caller's Contact URI (may be empty) */
+	GCP_F_CONTACT_DST, /* where that Contact is reached (its source address
+						* behind NAT), empty when the Contact itself is */
+	GCP_F_TO_TAG,	   /* the callee's To tag, set by gcp_ring_ringing() */
 	GCP_F_COUNT
 };
 
@@ -92,6 +97,7 @@ typedef struct gcp_ring_env
 
 typedef struct gcp_ring gcp_ring_t;
 struct gcp_group;
+struct gcp_fork; /* the To tag of another ringing branch (private) */
 
 typedef struct gcp_call
 {
@@ -106,8 +112,16 @@ typedef struct gcp_call
 	unsigned char linked;  /* in the group lists */
 	unsigned char indexed; /* in the transaction index */
 	unsigned char was_claimed;
-	int not_pickable; /* reason code given by the tracker; 0 = pickable */
-	int flags;		  /* the tracker's own flags, stored as given */
+	int not_pickable;		/* reason code given by the tracker; 0 = pickable */
+	int flags;				/* the tracker's own flags, stored as given */
+	int tag_branch;			/* the branch GCP_F_TO_TAG came from; -1: none */
+	struct gcp_fork *forks; /* other ringing branches' To tags */
+	unsigned char attempts; /* claims so far, saturating at 255 */
+	/* the pickup layer's current pickup of this call: owned and guarded
+	 * by that layer (its lock), never touched by the ring */
+	void *pickup;
+	unsigned char pickup_watch; /* that layer's tm callbacks are on the
+								 * call's transaction (under its lock) */
 	unsigned tindex, tlabel;
 	uint64_t tracked_ms, ringing_ms;
 	uint16_t off[GCP_F_COUNT];
@@ -149,12 +163,32 @@ void gcp_ring_destroy(gcp_ring_t *ring);
 int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 		uint64_t now_ms, gcp_call_t **out);
 
-/* A 18x with this To tag: TRACKED -> RINGING, appended to the group's
- * pickable list. Returns 1 when the call became pickable now, 0 when
- * nothing changed (already ringing, claimed, blocked or ended), and
- * GCP_RING_E_TOO_LONG when the tag is too long (the call is then BLOCKED). */
+/* A 18x with this To tag from branch 0: gcp_ring_branch_ringing(). */
 int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 		size_t len, uint64_t now_ms);
+
+/* A 18x with this To tag from a branch of the call's transaction. The
+ * first one: TRACKED -> RINGING, appended to the group's pickable list,
+ * the tag stored as the call's (GCP_F_TO_TAG). Later ones from other
+ * branches (a forked call) are kept aside, up to GCP_RING_MAX_FORKS, so
+ * that the call's tag can follow a branch that still rings when its own
+ * one ends (gcp_ring_branch_ended()). Returns 1 when the call became
+ * pickable now, 0 otherwise, and GCP_RING_E_TOO_LONG when the first tag is
+ * too long (the call is then BLOCKED; a later long tag is ignored). */
+int gcp_ring_branch_ringing(gcp_ring_t *ring, gcp_call_t *call, int branch,
+		const char *to_tag, size_t len, uint64_t now_ms);
+
+/* A branch of the call's transaction ended (a final reply): its To tag
+ * names no early dialog any more. When it was the call's tag, the tag of
+ * another ringing branch takes its place, or the call keeps no tag
+ * (length 0) until a branch rings again. Returns 1 when the call's tag
+ * changed. */
+int gcp_ring_branch_ended(gcp_ring_t *ring, gcp_call_t *call, int branch);
+
+/* The call's To tag copied under its lock into buf (NUL-terminated; it
+ * can change while the call rings). Returns its length, 0 when the call
+ * has none, -1 when buf is too small. */
+int gcp_ring_to_tag(gcp_ring_t *ring, gcp_call_t *call, char *buf, size_t size);
 
 /* Block a live call with a reason (e.g. answered): leaves the pickable
  * list. Returns 1 if it was pickable. */
@@ -169,13 +203,17 @@ void gcp_ring_forget(gcp_ring_t *ring, gcp_call_t *call);
 void gcp_ring_detach(gcp_ring_t *ring, gcp_call_t *call);
 
 /* Claim the pickable call of the group that has been ringing the longest:
- * RINGING -> CLAIMED, with one reference for the claimer; NULL when none. */
+ * RINGING -> CLAIMED, with one reference for the claimer, attempts
+ * counted; NULL when none. */
 gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len);
 
 /* Give a claim back: CLAIMED -> RINGING, in ringing-time order, when the
  * call is still linked. Returns 1 when pickable again, else 0. The
  * claimer's reference is kept (unref it separately). */
 int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call);
+
+/* Add flags to the call's flags (under its lock). */
+void gcp_ring_set_flags(gcp_ring_t *ring, gcp_call_t *call, int flags);
 
 /* CLAIMED -> PICKED; returns 1 on this transition, else 0. */
 int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call);
@@ -195,8 +233,9 @@ void gcp_ring_unref(gcp_ring_t *ring, gcp_call_t *call);
 /* state read under the call's lock */
 int gcp_ring_state(gcp_ring_t *ring, gcp_call_t *call);
 
-/* Forget the calls tracked more than max_age_ms before now_ms; returns
- * how many. */
+/* Forget the calls tracked more than max_age_ms before now_ms, except
+ * claimed ones (a pickup in flight decides their fate; an old call whose
+ * pickup fails goes at the next walk); returns how many. */
 unsigned gcp_ring_expire(
 		gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms);
 

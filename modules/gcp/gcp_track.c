@@ -21,6 +21,7 @@
 #include "../../core/parser/parse_from.h"
 #include "../../core/parser/parse_to.h"
 #include "../../core/parser/parse_uri.h"
+#include "../../core/ip_addr.h"
 #include "../../core/parser/contact/parse_contact.h"
 #include "../../modules/tm/t_cancel.h"
 
@@ -48,6 +49,8 @@ static const char *gcp_field_name(int field)
 			return "From tag";
 		case GCP_F_CONTACT:
 			return "Contact URI";
+		case GCP_F_CONTACT_DST:
+			return "source address";
 		default:
 			return "string";
 	}
@@ -114,6 +117,34 @@ str gcp_msg_contact_uri(struct sip_msg *msg)
 	return cb->contacts->uri;
 }
 
+/* Where a request to the Contact of msg's sender goes: the source address
+ * of msg when the Contact is not reachable as it is: another host than the
+ * source (NAT), or a connection-oriented transport (reuse the phone's
+ * connection). The same host on another UDP port is a phone that sends
+ * from one port and listens on its Contact port: the Contact is used
+ * (dst empty). dst may point into a buffer of Kamailio's core: copy it
+ * before the next message is looked at. */
+int gcp_msg_contact_dst(struct sip_msg *msg, str *contact, str *dst)
+{
+	struct sip_uri cu;
+	char *ip;
+	int iplen;
+
+	dst->s = NULL;
+	dst->len = 0;
+	if(parse_uri(contact->s, contact->len, &cu) < 0) {
+		LM_ERR("the Contact <%.*s> is not a SIP URI\n", contact->len,
+				contact->s);
+		return -1;
+	}
+	ip = ip_addr2a(&msg->rcv.src_ip);
+	iplen = strlen(ip);
+	if(msg->rcv.proto == PROTO_UDP && cu.host.len == iplen
+			&& strncasecmp(cu.host.s, ip, iplen) == 0)
+		return 0;
+	return get_src_uri(msg, 1, dst) < 0 ? -1 : 0;
+}
+
 /* The caller gave up or a final reply was sent: cancel the member's
  * branches saying the call was completed elsewhere when it was picked up,
  * so the phone logs no missed call. Runs before tm prepares its own
@@ -163,7 +194,8 @@ static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
 				tb = get_to(ps->rpl);
 				if(tb->tag_value.len == 0)
 					return;
-				if(gcp_ring_ringing(gcp_ring, call, tb->tag_value.s,
+				if(gcp_ring_branch_ringing(gcp_ring, call,
+						   gcp_tmb.t_gett_branch(), tb->tag_value.s,
 						   tb->tag_value.len, gcp_now_ms())
 						== GCP_RING_E_TOO_LONG)
 					LM_WARN("call %.*s: To tag of %d bytes is over the "
@@ -176,6 +208,12 @@ static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
 				 * final reply is out */
 				gcp_ring_block(gcp_ring, call, GCP_NP_ANSWERED);
 			}
+			break;
+		case TMCB_RESPONSE_IN:
+			/* registered only for calls a Replaces INVITE may reach: a
+			 * branch that ends takes its early dialog with it */
+			if(ps->code >= 300 && ps->rpl != FAKED_REPLY)
+				gcp_ring_branch_ended(gcp_ring, call, gcp_tmb.t_gett_branch());
 			break;
 		case TMCB_RESPONSE_OUT:
 			if(ps->code >= 200)
@@ -211,8 +249,8 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	char group[GCP_MAX_NUMBER + 1];
 	struct to_body *from;
 	struct sip_uri *furi;
-	str callee, grp, contact;
-	int rc;
+	str callee, grp, contact, contact_dst = STR_NULL;
+	int rc, types;
 
 	if(msg->first_line.type != SIP_REQUEST
 			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
@@ -270,8 +308,17 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	info.len[GCP_F_FROM_TAG] = from->tag_value.len;
 	info.s[GCP_F_CONTACT] = contact.s;
 	info.len[GCP_F_CONTACT] = contact.len;
-	if(gcp_lists_replaces(msg) && !gcp_ua_cannot_replace(msg))
+	/* a caller that sent no Contact cannot be sent a Replaces INVITE */
+	if(contact.len > 0 && gcp_lists_replaces(msg)
+			&& !gcp_ua_cannot_replace(msg))
 		info.flags |= GCP_CF_REPLACES;
+	if(contact.len > 0 && !gcp_inject_first(info.flags)) {
+		/* the Replaces INVITE goes where the caller is reached */
+		if(gcp_msg_contact_dst(msg, &contact, &contact_dst) < 0)
+			info.flags &= ~GCP_CF_REPLACES;
+		info.s[GCP_F_CONTACT_DST] = contact_dst.s;
+		info.len[GCP_F_CONTACT_DST] = contact_dst.len;
+	}
 	if(gcp_store_is_personal(&callee, &furi->user, &furi->host))
 		info.not_pickable = GCP_NP_PERSONAL;
 	else if(gcp_mode == GCP_MODE_REPLACES && gcp_require_replaces
@@ -307,9 +354,11 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 					(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID]);
 			return -1;
 	}
-	if(gcp_tmb.register_tmcb(msg, 0,
-			   TMCB_RESPONSE_FWDED | TMCB_RESPONSE_OUT | TMCB_E2ECANCEL_IN,
-			   gcp_track_cb, call, gcp_track_release)
+	types = TMCB_RESPONSE_FWDED | TMCB_RESPONSE_OUT | TMCB_E2ECANCEL_IN;
+	if(!gcp_inject_first(info.flags))
+		types |= TMCB_RESPONSE_IN; /* its To tag follows a ringing branch */
+	if(gcp_tmb.register_tmcb(
+			   msg, 0, types, gcp_track_cb, call, gcp_track_release)
 			< 0) {
 		LM_ERR("call %.*s not tracked: cannot register tm callbacks\n",
 				(int)info.len[GCP_F_CALLID], info.s[GCP_F_CALLID]);

@@ -15,6 +15,7 @@
 int gcp_track(struct sip_msg *msg, str *group);
 int gcp_was_picked(struct sip_msg *msg);
 str gcp_msg_contact_uri(struct sip_msg *msg);
+int gcp_msg_contact_dst(struct sip_msg *msg, str *contact, str *dst);
 
 /* cancel the member's branches of a picked-up call with "Call completed
  * elsewhere" (no reply lock may be held) */

@@ -56,7 +56,7 @@ static int failures = 0;
 static void info(gcp_call_info_t *in, const char *group, const char *cid)
 {
 	static const char *f[GCP_F_COUNT] = {"", "1001", "sip:3001@127.0.0.1",
-			"", "ftag", "sip:3001@127.0.0.1:5060", ""};
+			"", "ftag", "sip:3001@127.0.0.1:5060", "", ""};
 	memset(in, 0, sizeof(*in));
 	for(int i = 0; i < GCP_F_COUNT; i++) {
 		in->s[i] = f[i];

@@ -777,6 +777,133 @@ START_TEST(test_expire)
 }
 END_TEST
 
+/* issue 11, 9: max_ring_time never cuts off a pickup in flight */
+START_TEST(test_expire_spares_claimed)
+{
+	gcp_ring_t *ring = start(4, 0);
+	gcp_call_t *a = track(ring, "7001", 14, 1, 0, 1000);
+	gcp_call_t *b = track(ring, "7001", 14, 2, 0, 1100);
+	gcp_call_t *got;
+
+	ring_tag(ring, a, "ta", 1050);
+	ring_tag(ring, b, "tb", 1150);
+	got = claim(ring, "7001");
+	ck_assert_ptr_eq(got, a);
+	/* both are old; only the unclaimed one behind the claimed one goes */
+	ck_assert_uint_eq(gcp_ring_expire(ring, 9000, 1000), 1);
+	ck_assert_int_eq(gcp_ring_state(ring, a), GCP_CALL_CLAIMED);
+	ck_assert_int_eq(gcp_ring_state(ring, b), GCP_CALL_ENDED);
+	/* the pickup completes: counted as picked */
+	ck_assert_int_eq(gcp_ring_mark_picked(ring, a), 1);
+	gcp_ring_unref(ring, got);
+	gcp_ring_forget(ring, a); /* its final reply */
+	ck_assert_int_eq(gcp_ring_state(ring, a), GCP_CALL_PICKED);
+	/* a claim given back: the old call goes at the next walk */
+	gcp_call_t *c = track(ring, "7002", 14, 3, 0, 2000);
+	ring_tag(ring, c, "tc", 2050);
+	got = claim(ring, "7002");
+	ck_assert_uint_eq(gcp_ring_expire(ring, 9000, 1000), 0);
+	ck_assert_int_eq(gcp_ring_release(ring, got), 1);
+	gcp_ring_unref(ring, got);
+	ck_assert_uint_eq(gcp_ring_expire(ring, 9000, 1000), 1);
+	ck_assert_int_eq(gcp_ring_state(ring, c), GCP_CALL_ENDED);
+	gcp_ring_detach(ring, a);
+	gcp_ring_detach(ring, b);
+	gcp_ring_detach(ring, c);
+	finish(ring);
+}
+END_TEST
+
+static const char *to_tag_of(gcp_ring_t *ring, gcp_call_t *c)
+{
+	static char buf[GCP_RING_MAX_TAG + 1];
+	ck_assert_int_ge(gcp_ring_to_tag(ring, c, buf, sizeof(buf)), 0);
+	return buf;
+}
+
+/* issue 11, 2(b): the To tag follows a branch that still rings */
+START_TEST(test_tag_follows_branch)
+{
+	gcp_ring_t *ring = start(4, 0);
+	gcp_call_t *a = track(ring, "7001", 15, 1, 0, 1000);
+	char small[3];
+
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 0, "first", 5, 1010), 1);
+	ck_assert_uint_eq(gcp_ring_pickable(ring), 1);
+	/* two more branches ring; a branch's later tag does not replace its
+	 * first one */
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 1, "second", 6, 1020), 0);
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 2, "third", 5, 1030), 0);
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 1, "later", 5, 1040), 0);
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 0, "again", 5, 1045), 0);
+	ck_assert_str_eq(to_tag_of(ring, a), "first");
+	ck_assert_int_eq(gcp_ring_to_tag(ring, a, small, sizeof(small)), -1);
+	/* a branch kept aside ends: nothing changes for the call */
+	ck_assert_int_eq(gcp_ring_branch_ended(ring, a, 2), 0);
+	ck_assert_str_eq(to_tag_of(ring, a), "first");
+	/* the call's branch ends: the next ringing one takes over */
+	ck_assert_int_eq(gcp_ring_branch_ended(ring, a, 0), 1);
+	ck_assert_str_eq(to_tag_of(ring, a), "second");
+	ck_assert_uint_eq(gcp_ring_pickable(ring), 1);
+	/* the last one ends: no tag, still ringing for inject */
+	ck_assert_int_eq(gcp_ring_branch_ended(ring, a, 1), 1);
+	ck_assert_int_eq(gcp_ring_to_tag(ring, a, small, sizeof(small)), 0);
+	ck_assert_int_eq(gcp_ring_state(ring, a), GCP_CALL_RINGING);
+	/* a branch that rings later gives the call its tag again */
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 3, "fourth", 6, 1100), 0);
+	ck_assert_str_eq(to_tag_of(ring, a), "fourth");
+	/* forks kept aside are freed with the call */
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 4, "fifth", 5, 1110), 0);
+	ck_assert_uint_eq(unit_live_allocs(&env), 4); /* ring, group, call, fork */
+	gcp_ring_forget(ring, a);
+	ck_assert_uint_eq(unit_live_allocs(&env), 2); /* ring, call */
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 5, "gone", 4, 1200), 0);
+	gcp_ring_detach(ring, a);
+	finish(ring);
+}
+END_TEST
+
+/* at most GCP_RING_MAX_FORKS branches are kept aside */
+START_TEST(test_forks_bounded)
+{
+	gcp_ring_t *ring = start(4, 0);
+	gcp_call_t *a = track(ring, "7001", 16, 1, 0, 1000);
+	char tag[16];
+
+	ck_assert_int_eq(gcp_ring_branch_ringing(ring, a, 0, "t0", 2, 1001), 1);
+	for(int b = 1; b <= GCP_RING_MAX_FORKS + 5; b++) {
+		snprintf(tag, sizeof(tag), "t%d", b);
+		gcp_ring_branch_ringing(ring, a, b, tag, strlen(tag), 1001 + b);
+	}
+	ck_assert_uint_eq(unit_live_allocs(&env), 3 + GCP_RING_MAX_FORKS);
+	gcp_ring_detach(ring, a);
+	finish(ring);
+}
+END_TEST
+
+/* claims count attempts; flags change under the lock */
+START_TEST(test_attempts_and_flags)
+{
+	gcp_ring_t *ring = start(4, 0);
+	gcp_call_t *a = track(ring, "7001", 17, 1, 0, 1000);
+	gcp_call_t *got;
+
+	ring_tag(ring, a, "ta", 1001);
+	for(int i = 1; i <= 300; i++) {
+		got = claim(ring, "7001");
+		ck_assert_ptr_eq(got, a);
+		ck_assert_uint_eq(a->attempts, i < 255 ? i : 255);
+		ck_assert_int_eq(gcp_ring_release(ring, got), 1);
+		gcp_ring_unref(ring, got);
+	}
+	gcp_ring_set_flags(ring, a, 4);
+	gcp_ring_set_flags(ring, a, 1);
+	ck_assert_int_eq(a->flags, 5);
+	gcp_ring_detach(ring, a);
+	finish(ring);
+}
+END_TEST
+
 typedef struct visit_log
 {
 	int n;
@@ -1026,6 +1153,10 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_to_tag_too_long);
 	tcase_add_test(tc, test_block);
 	tcase_add_test(tc, test_expire);
+	tcase_add_test(tc, test_expire_spares_claimed);
+	tcase_add_test(tc, test_tag_follows_branch);
+	tcase_add_test(tc, test_forks_bounded);
+	tcase_add_test(tc, test_attempts_and_flags);
 	tcase_add_test(tc, test_foreach);
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_call_size);

@@ -1,0 +1,267 @@
+# The holes a review found (issue 11), each with the test that showed it:
+# these failed before their fix.
+
+ALL_TESTS="$ALL_TESTS spoofed_from require_auth newtran_first relative_config claimed_not_expired retry_after_reject attempts_capped nocontact_caller forked_tag nat_caller auto_picker_cancel"
+
+# Kamailio of this mode with cfg/kamailio.cfg changed: k_variant <name>
+# <lines after the config_file modparam> [sed expression for the rest]
+k_variant() {
+	local cfg
+	cfg=$(variant_cfg "$1" "$2")
+	[ -z "${3:-}" ] || sed -i -e "$3" "$cfg"
+	k_mode_defs "$MODE"
+	k_launch "$ROOT" "$cfg" -A "GCP_MODULE=\"${K_MODULE:-$ROOT/modules/gcp/gcp.so}\"" "${MODE_DEFS[@]}"
+}
+# back to this mode's own Kamailio, for the tests after this one
+k_back() { k_start "$MODE" >/dev/null || echo "  Kamailio of mode $MODE did not start again"; }
+
+# the status line of the first final reply a party received
+final_of() { msg "$1" '^SIP/2.0 [3-6]' | grep -m1 '^SIP/2.0'; }
+
+# wait for the SIPp party started last only (the others go on)
+sw_last() {
+	local r
+	wait "${SIPP_PIDS[-1]}"
+	r=$?
+	[ "$r" -eq 0 ] || echo "  sipp '${SIPP_NAMES[-1]}' failed (exit $r)"
+	unset 'SIPP_PIDS[-1]' 'SIPP_NAMES[-1]'
+	return $r
+}
+
+# a call from 3001 rings at member 1001 (inject mode), phone on 5101:
+# ring_1001 <From tag>
+ring_1001() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag "$1" -key contact_port 5201 -d 300
+	sleep 0.5
+}
+pickable() { expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" "callee: 1001 .*pickable: yes"; }
+
+# item 1: a From that the cfg's from_uri==myself does not call local (an
+# explicit other port, or the default port of another transport: 5061 for
+# TLS) is not local for gcp_pickup() either: 403, nothing claimed
+modes_spoofed_from() { echo inject; }
+t_spoofed_from() {
+	ring_1001 tagSp
+	local i=0 f code picked
+	picked=$(stat picked)
+	for f in '<sip:2001@127.0.0.1;transport=tls>' '<sip:2001@127.0.0.1:5061>' \
+		'<sip:2001@127.0.0.1:5099>' '"sip:2001@127.0.0.1" <sip:2001@evil.example>' \
+		'<sip:2001@evil.example;maddr=127.0.0.1>'; do
+		i=$((i + 1))
+		uac "s$i" picker_any.xml $((5330 + i)) 7001 -key fromhdr "$f" -key xhdr "X-None: 0" -key contact_port $((5340 + i))
+		sw_last || return 1
+		code=$(final_of "s$i")
+		expect "the reply to a picker From: $f" "$code" '^SIP/2.0 403 ' || return 1
+		pickable || return 1
+	done
+	[ "$(stat picked)" = "$picked" ] || fail "gcp:picked changed: $picked -> $(stat picked)" || return 1
+	pick p 7001 2001 5301 5302
+	sw || return 1
+	picked_from p tagSp || return 1
+	expect_no_calls
+}
+
+# item 1: with require_auth, a picker whose credentials the cfg did not
+# check is refused, whatever its From
+modes_require_auth() { echo inject; }
+t_require_auth() {
+	k_variant require-auth 'modparam("gcp", "require_auth", 1)' || return 1
+	ring_1001 tagRa
+	uac s picker_any.xml 5331 7001 -key fromhdr '<sip:2001@127.0.0.1>' -key xhdr "X-None: 0" -key contact_port 5341
+	sw_last
+	local r=$?
+	expect "the picker's reply" "$(msg s '^SIP/2.0 [3-6]')" '^SIP/2.0 403 ' || r=1
+	pickable || r=1
+	sipp_kill_all
+	k_back
+	return $r
+}
+
+# item 6: a cfg that created the transaction itself (t_newtran()) before
+# gcp_pickup(): the pickup goes on with it (it used to return 0: the
+# picker got no reply at all)
+modes_newtran_first() { echo inject; }
+t_newtran_first() {
+	k_variant newtran '' 's/^\tgcp_pickup();/\tt_newtran();\n\tgcp_pickup();/' || return 1
+	grep -q 't_newtran();' "$OUT/kamailio-newtran.cfg" || fail "the variant has no t_newtran()" || return 1
+	ring_1001 tagNt
+	pick p 7001 2001 5301 5302
+	sw
+	local r=$?
+	picked_from p tagNt || r=1
+	expect_no_calls || r=1
+	k_back
+	return $r
+}
+
+# item 10: a relative config_file is the cfg file's folder's (Kamailio
+# works from "/" once started: it used to start with no groups)
+modes_relative_config() { echo inject; }
+t_relative_config() {
+	cp "$ROOT/cfg/gcp.xml" "$OUT/relative-gcp.xml"
+	k_variant relative 'modparam("gcp", "config_file", "relative-gcp.xml")' \
+		's/^modparam("gcp", "config_file", GCP_CONFIG)$//' || return 1
+	local out r=0
+	out=$(kc gcp.member.list)
+	expect "gcp.member.list" "$out" '1001' || r=1
+	expect "the log" "$(cat "$KLOG")" "is relative to the cfg file: $OUT/relative-gcp.xml" || r=1
+	k_back
+	return $r
+}
+
+# item 9: max_ring_time does not cut off a pickup in flight: the call is
+# tracked longer than max_ring_time while the picker's phone rings; the
+# pickup is counted and its event runs
+modes_claimed_not_expired() { echo inject; }
+t_claimed_not_expired() {
+	k_variant max-ring 'modparam("gcp", "max_ring_time", 2)' || return 1
+	ring_1001 tagMr
+	local before r=0
+	before=$(stat picked)
+	uas p-phone picker_phone_slow.xml 5302 -d 3000
+	uac p picker_inject.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || r=1
+	expect "the call on the picker's phone" "$(msg p-phone '^INVITE ')" '^From: .*;tag=tagMr' || r=1
+	[ "$(stat picked)" -eq $((before + 1)) ] || fail "gcp:picked went from $before to $(stat picked)" || r=1
+	expect "the log" "$(grep -F 'tagMr' "$T_DIR/c.msg" >/dev/null; grep 'picked up by sip:2001@' "$KLOG")" 'picked up by' || r=1
+	k_back
+	return $r
+}
+
+# item 2(c): a picker whose phone refused the injected call once can pick
+# it up again (tm added no branch for the same URI: 487 and silence)
+modes_retry_after_reject() { echo inject; }
+t_retry_after_reject() {
+	ring_1001 tagRr
+	uas ph1 picker_phone_reject.xml 5302
+	uac p1 picker_inject.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sleep 1.2
+	pickable || return 1
+	uas ph2 picker_phone.xml 5302
+	uac p2 picker_inject.xml 5311 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	expect "the call on the picker's phone" "$(msg ph2 '^INVITE ')" '^From: .*;tag=tagRr' || return 1
+	expect_no_calls
+}
+
+# item 2(c), 3: every failed attempt costs a branch of the ringing call;
+# after max_pickup_attempts (5) the call is not pickable, and a picker
+# gets a clear 480 instead of 487 and silence (tm's branch limit, 12)
+modes_attempts_capped() { echo inject; }
+t_attempts_capped() {
+	ring_1001 tagAc
+	local i code
+	for i in $(seq 1 12); do
+		uas "ph$i" picker_phone_reject.xml $((5400 + i)) -timeout 3s
+		uac "p$i" picker_any.xml $((5300 + i)) 7001 -key fromhdr '<sip:2001@127.0.0.1>' -key xhdr "X-None: 0" -key contact_port $((5400 + i))
+		sw_last || return 1
+		sleep 0.5 # the phone's refusal
+		code=$(final_of "p$i")
+		if [ "$i" -le 5 ]; then
+			expect "attempt $i" "$code" '^SIP/2.0 487 ' || return 1
+			expect "attempt $i's phone" "$(msg "ph$i" '^INVITE ')" 'tag=tagAc' || return 1
+		else
+			expect "attempt $i" "$code" '^SIP/2.0 480 ' || return 1
+		fi
+	done
+	local r=0
+	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" "pickable: no .*state: pickup attempts used up" || r=1
+	# the call rings on as without the module: end it with Kamailio
+	sipp_kill_all
+	k_back
+	return $r
+}
+
+# item 2(a): a caller that lists replaces but sent no Contact: replaces
+# mode cannot pick it up (480, and the group's next call is reached);
+# auto mode picks it up by inject
+modes_nocontact_caller() { echo replaces auto; }
+t_nocontact_caller() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uac c caller_nocontact.xml 5201 1001 -key from 3001 -key tag tagNc -key contact_port 5201 -d 300
+	sleep 0.5
+	if [ "$MODE" = auto ]; then
+		expect_delivery inject || return 1
+		auto_pick picker_inject.xml || return 1
+		expect "the caller's 200" "$(msg c '^SIP/2.0 200')" '^Contact: <sip:picker@127.0.0.1:5302>' || return 1
+		expect_no_calls
+		return
+	fi
+	# replaces: not pickable; the group's other call is picked up instead
+	local held_pids=("${SIPP_PIDS[@]}") r=0
+	SIPP_PIDS=()
+	SIPP_NAMES=()
+	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" "callee: 1001 .*pickable: no" || r=1
+	reg 1002 5102
+	uas m2 member_picked.xml 5102
+	ring_picked c2 1002 3002 tagNd 5211
+	sleep 0.5
+	pick p 7001 2001 5301 5302
+	sw || r=1
+	picked_from p tagNd 5212 || r=1
+	# the call without Contact rings on, as without the module
+	kill "${held_pids[@]}" 2>/dev/null
+	k_back
+	return $r
+}
+
+# item 2(b): a forked call whose first ringing phone then refused: the
+# Replaces INVITE names the early dialog of the phone that still rings
+modes_forked_tag() { echo replaces; }
+t_forked_tag() {
+	reg 1001 5101
+	kc ul.add location s:1001 sip:1001@127.0.0.1:5111 3600 1.0 s:0 0 0 255 >/dev/null
+	uas m1 member_fork_busy.xml 5101 -d 300
+	sleep 0.2
+	uas m2 member_picked.xml 5111
+	ring_picked c 1001 3001 tagFk 5201
+	sleep 0.8
+	pick p 7001 2001 5301 5302
+	sw || return 1
+	local inv
+	inv=$(msg c-ua '^INVITE ')
+	expect "Replaces INVITE" "$inv" '^Replaces: [^;]+;to-tag=tagFk;from-tag=member[0-9]+x1;early-only' || return 1
+	expect_no_calls
+}
+
+# item 7: replaces mode sends the Replaces INVITE where a NATed caller's
+# INVITE came from, not to the private address in its Contact
+modes_nat_caller() { echo replaces; }
+t_nat_caller() {
+	reg 1001 5101
+	uas m member_cancelled.xml 5101
+	python3 "$ROOT/tests/sipp/tools/nat_caller.py" 5203 "$KADDR" 1001 "$T_DIR/nat.log" 6 &
+	local nat=$!
+	sleep 0.8
+	uac p picker_replaces_refused.xml 5301 7001 -key from 2001 -key contact_port 5301
+	wait "$nat"
+	local r=$?
+	sw || return 1
+	[ "$r" -eq 0 ] || fail "no Replaces INVITE reached the caller's source address 127.0.0.1:5203" || return 1
+	expect "the Replaces INVITE" "$(cat "$T_DIR/nat.log")" '^INVITE sip:3001@10\.255\.0\.9:5202' || return 1
+	expect_no_calls
+}
+
+# item 4: auto mode: a picker that hangs up while the Replaces INVITE
+# rings gets nothing later: no injected call on its phone; the call is
+# pickable again
+modes_auto_picker_cancel() { echo auto; }
+t_auto_picker_cancel() {
+	CUA_PORT=5209 auto_ring caller_ua_rings.xml tagPc
+	# before the fix, the phone got the call after 2 x auto_timeout (4 s)
+	udp_sink 5302 "$T_DIR/phone.raw" 6
+	local sink=$SINK_PID
+	uac p "$ROOT/tests/stress/scenarios/picker_cancel.xml" 5301 7001 -key from 2001 -key contact_port 5302 -d 500
+	sw_last || return 1
+	sleep 0.3
+	expect "gcp.calls after the cancelled pickup" "$(kc gcp.calls | tr -s '\t\n' '  ')" "callee: 1001 .*pickable: yes" || return 1
+	wait "$sink"
+	[ ! -s "$T_DIR/phone.raw" ] || fail "the picker's phone got: $(head -c 300 "$T_DIR/phone.raw")" || return 1
+	# the next pickup gets the call (its UA is gone: inject after auto_timeout)
+	auto_pick || return 1
+	expect_caller_with_phone || return 1
+	expect_no_calls
+}
