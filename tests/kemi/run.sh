@@ -33,7 +33,7 @@ load_sipp_test tests_flow.sh with_auth
 # voicemail on 6099 (some 10 minutes)
 if [ "${KEMI_ALL:-0}" = 1 ]; then
 	ALL_TESTS=""
-	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh; do . "tests/sipp/$f"; done
+	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh; do . "tests/sipp/$f"; done
 	for t in $ALL_TESTS; do
 		eval "$(sipp_fn "$t" "t_$t" 's/\b5([1-4][0-9][0-9]|099)\b/6\1/g')"
 	done
