@@ -79,3 +79,25 @@ t_spoofed_picker() {
 	[ "$(stat picked)" -eq $((picked + 1)) ] || fail "gcp:picked is $(stat picked), not $((picked + 1))" || return 1
 	expect_no_calls
 }
+
+# WITH_AUTH: a user of our domain with no password (3002 has none in
+# htable auth) cannot authenticate with credentials computed over an empty
+# password, and so cannot pick up (the native pv_auth_check() refuses an
+# empty password; KSR.auth.pv_auth_check() of the Lua cfg does not).
+ALL_TESTS="$ALL_TESTS no_password_picker"
+modes_no_password_picker() { echo auth; }
+t_no_password_picker() {
+	reg 1001 5101
+	uas m member_cancelled.xml 5101
+	uac c caller_cancel_ext.xml 5201 1001 -key from 3001 -key fromhost outside.example -key tag tagNP \
+		-key contact_port 5201 -key supported "replaces, timer" -recv_timeout 2000
+	sleep 0.5
+	local picked
+	picked=$(stat picked)
+	uac p picker_auth_refused.xml 5301 7001 -key from 3002 -key contact_port 5302 -au 3002 -ap ''
+	sleep 1
+	expect "gcp.calls after the pickup attempt" "$(kc gcp.calls)" 'pickable: yes' || return 1
+	sw || return 1
+	[ "$(stat picked)" = "$picked" ] || fail "gcp:picked went from $picked to $(stat picked)" || return 1
+	expect_no_calls
+}
