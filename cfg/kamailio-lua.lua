@@ -19,6 +19,8 @@
 FLT_NATS = 5
 FLB_NATB = 6
 FLB_NATSIPPING = 7
+-- an INVITE that can pick up a call (ksr_route_pickup_auth)
+FLT_PICKUP = 8
 
 -- a define of the cfg (-A NAME=VALUE), without its quotes
 local function cfg_define(name, default)
@@ -31,6 +33,7 @@ local function cfg_define(name, default)
 end
 
 local VOICEMAIL_HOST = nil
+local AUTH_REALM = nil
 
 -- request_route
 function ksr_request_route()
@@ -63,6 +66,8 @@ function ksr_request_route()
 		KSR.rr.record_route()
 	end
 
+	ksr_route_no_autoanswer()
+	ksr_route_pickup_auth()
 	ksr_route_auth()
 	ksr_route_registrar()
 
@@ -72,6 +77,11 @@ function ksr_request_route()
 	end
 
 	ksr_route_pickup()
+	if KSR.kx.ifdef("WITH_AUTH") and KSR.isflagset(FLT_PICKUP) then
+		-- an INVITE of ksr_route_pickup_auth that gcp did not take (a
+		-- Replaces or ** INVITE): its credentials go no further than here
+		KSR.auth.consume_credentials()
+	end
 	ksr_route_local()
 	return 1
 end
@@ -152,12 +162,88 @@ function ksr_route_dlguri()
 	return 1
 end
 
+-- route[NO_AUTOANSWER]: auto-answer headers from outside. A caller could
+-- ask a member's phone to answer by itself (Call-Info ...;answer-after=0,
+-- Alert-Info ...;info=alert-autoanswer or "Auto Answer", "intercom",
+-- Answer-Mode: Auto and Priv-Answer-Mode of RFC 5373) and so listen in on
+-- its room. Only gcp's own inject branch may do that: the module adds its
+-- auto-answer headers (modparam inject_headers) to the new branch inside
+-- tm when it sends it, after the request route ran, so stripping them here
+-- from every initial INVITE does not touch them (the removals are lumps of
+-- the ringing call's INVITE, gcp's headers lumps of the injected branch
+-- only). Answer-Mode and Priv-Answer-Mode mean nothing else: they go.
+-- Call-Info and Alert-Info also carry what harms no one (a caller's photo,
+-- a ring tone): only the header fields whose value asks for auto-answer go
+-- (a field that lists such a value next to others goes whole). An
+-- intercom among authenticated local users would skip this for them.
+local AUTOANSWER_RE = "answer-after|auto[-_ ]?answer|intercom|ring[-_ ]?answer"
+function ksr_route_no_autoanswer()
+	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 then
+		return 1
+	end
+	KSR.hdr.remove("Answer-Mode")
+	KSR.hdr.remove("Priv-Answer-Mode")
+	KSR.textops.remove_hf_match("Call-Info", "re", AUTOANSWER_RE)
+	KSR.textops.remove_hf_match("Alert-Info", "re", AUTOANSWER_RE)
+	return 1
+end
+
+-- route[PICKUP_AUTH]: the INVITEs that can pick up a call get flag
+-- FLT_PICKUP: an INVITE to a group number (KSR.gcp.pickup() in
+-- ksr_route_pickup), and, for the pickups to come, one with a Replaces
+-- header (a BLF pickup names the call it takes) or to **<user> (directed
+-- pickup); add new kinds of pickup here. With WITH_AUTH every one must
+-- carry valid credentials of a local user, whatever its From says:
+-- ksr_route_auth asks only when the From URI is "myself" (host, and port
+-- when the URI has one), so a From that names one of our users but fails
+-- that check (another port, a display name, a foreign host with ;maddr)
+-- would otherwise reach KSR.gcp.pickup() without credentials. (Replaces
+-- INVITEs from other domains, an attended transfer by a remote party, are
+-- challenged too.)
+--
+-- The credentials stay in the INVITE up to KSR.gcp.pickup(): gcp reads
+-- the authorized ones ($au, get_authorized_cred()) as the picker's
+-- identity. What this relies on, in Kamailio 5.6's auth module:
+-- pv_auth_check() marks the credentials of the realm as "authorized" in
+-- the parsed header before it checks them (pre_auth(), also when the
+-- check then fails: so they are the picker's only because we exit on a
+-- failure here), and consume_credentials() only adds a lump that deletes
+-- the header from what is sent on; the parsed header stays, marked. It is
+-- called where the INVITE leaves: in ksr_route_pickup before the replaces
+-- t_relay() (inject: gcp answers the picker itself, nothing is sent on),
+-- and in ksr_request_route for the others.
+function ksr_route_pickup_auth()
+	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 then
+		return 1
+	end
+	if KSR.gcp.is_group_number() < 0 and KSR.textops.is_present_hf("Replaces") < 0
+			and string.sub(KSR.kx.gete_ruser(), 1, 2) ~= "**" then
+		return 1
+	end
+	KSR.setflag(FLT_PICKUP)
+	if KSR.kx.ifdef("WITH_AUTH") then
+		AUTH_REALM = AUTH_REALM or cfg_define("AUTH_REALM", "127.0.0.1")
+		-- a user with no password is challenged: KSR.auth.pv_auth_check()
+		-- accepts credentials computed over an empty password
+		local pw = KSR.htable.sht_get("auth", KSR.kx.gete_fuser())
+		if pw == nil or pw == "" or KSR.auth.pv_auth_check(AUTH_REALM, pw, 0, 1) < 0 then
+			KSR.auth.auth_challenge(AUTH_REALM, 0)
+			KSR.x.exit()
+		end
+	end
+	return 1
+end
+
 function ksr_route_auth()
 	if KSR.kx.ifdef("WITH_AUTH") then
-		if KSR.is_REGISTER() or KSR.is_myself_furi() then
+		-- (an INVITE that can pick up a call: ksr_route_pickup_auth did it)
+		if not KSR.isflagset(FLT_PICKUP) and (KSR.is_REGISTER() or KSR.is_myself_furi()) then
 			local fhost = KSR.kx.gete_fhost()
-			local pw = KSR.htable.sht_get("auth", KSR.kx.gete_fuser()) or ""
-			if KSR.auth.pv_auth_check(fhost, pw, 0, 1) < 0 then
+			-- a user with no password is challenged: KSR.auth.pv_auth_check()
+			-- accepts credentials computed over an empty password (the
+			-- native pv_auth_check() refuses it)
+			local pw = KSR.htable.sht_get("auth", KSR.kx.gete_fuser())
+			if pw == nil or pw == "" or KSR.auth.pv_auth_check(fhost, pw, 0, 1) < 0 then
 				KSR.auth.auth_challenge(fhost, 0)
 				KSR.x.exit()
 			end
@@ -242,7 +328,8 @@ function ksr_route_registrar()
 end
 
 -- A call to a pickup group number: pick up the call of that group that
--- has been ringing the longest.
+-- has been ringing the longest. (With WITH_AUTH ksr_route_pickup_auth
+-- checked the picker's credentials, and left them in the INVITE for gcp.)
 function ksr_route_pickup()
 	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 or not KSR.is_myself_ruri() then
 		return 1
@@ -256,6 +343,9 @@ function ksr_route_pickup()
 		-- replaces or auto: the INVITE now goes to the caller, with Replaces
 		KSR.info("pickup in group " .. KSR.kx.gete_tuser() .. " by " .. KSR.kx.gete_fuser()
 			.. ": to the caller at " .. KSR.kx.get_ruri() .. "\n")
+		if KSR.kx.ifdef("WITH_AUTH") then
+			KSR.auth.consume_credentials()
+		end
 		KSR.tm.t_on_branch("ksr_branch_manage")
 		KSR.tm.t_on_reply("ksr_onreply_manage")
 		if KSR.tm.t_relay() < 0 then

@@ -3,8 +3,9 @@
 # cfg/kamailio-lua.lua (app_lua, Debian's kamailio-lua-modules), passes the
 # SIPp basic pickup of tests/sipp/tests_basic.sh in inject and in replaces
 # mode, the gcp:picked event reaches the Lua callback (modparam
-# event_callback), and the register and with_auth tests of the SIPp suite
-# pass too. KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
+# event_callback), and the register, with_auth, autoanswer_stripped,
+# spoofed_picker and no_password_picker tests of the SIPp suites pass too.
+# KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 . tests/suite.sh kemi 5096 kemi
@@ -27,13 +28,18 @@ t_picked_event() {
 # number is refused), and WITH_AUTH (digest authentication of local users)
 load_sipp_test tests_flow.sh register
 load_sipp_test tests_flow.sh with_auth
+# and what the sample cfg guards against (tests/sipp/tests_cfg.sh):
+# auto-answer headers from outside, pickups without credentials
+load_sipp_test tests_cfg.sh autoanswer_stripped
+load_sipp_test tests_cfg.sh spoofed_picker
+load_sipp_test tests_cfg.sh no_password_picker
 
 # KEMI_ALL=1: every test of the SIPp suites (tests/sipp/tests_*.sh) in
 # every mode, with the parties on 6101..6499 instead of 5101..5499 and
 # voicemail on 6099 (some 10 minutes)
 if [ "${KEMI_ALL:-0}" = 1 ]; then
 	ALL_TESTS=""
-	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh; do . "tests/sipp/$f"; done
+	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh; do . "tests/sipp/$f"; done
 	for t in $ALL_TESTS; do
 		eval "$(sipp_fn "$t" "t_$t" 's/\b5([1-4][0-9][0-9]|099)\b/6\1/g')"
 	done
@@ -71,12 +77,15 @@ for mode in $modes; do
 			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"
 			run_one "picked_event/$mode" t_picked_event "$mode"
 			run_one "register/$mode" t_register_59 "$mode"
+			run_one "autoanswer_stripped/$mode" t_autoanswer_stripped_59 "$mode"
 			;;
 		replaces)
 			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"
 			;;
 		auth)
 			run_one "with_auth/$mode" t_with_auth_59 "$mode"
+			run_one "spoofed_picker/$mode" t_spoofed_picker_59 "$mode"
+			run_one "no_password_picker/$mode" t_no_password_picker_59 "$mode"
 			;;
 		esac
 	fi

@@ -201,13 +201,13 @@ sipp_kill_all() {
 }
 
 # the first received message of a party that matches a start line regexp,
-# printed whole: msg <name> <regexp>
+# printed whole, once (awk's exit runs END too): msg <name> <regexp>
 msg() {
 	awk -v re="$2" '
-		/^-+ .*$/ { if (inmsg && hit) { print buf; exit } buf=""; inmsg=0; hit=0; next }
+		/^-+ .*$/ { if (inmsg && hit) { print buf; done=1; exit } buf=""; inmsg=0; hit=0; next }
 		/message received/ { inmsg=1; buf=""; first=1; next }
 		inmsg { if (first && $0 ~ re) hit=1; if ($0 != "") first=0; buf = buf $0 "\n" }
-		END { if (inmsg && hit) print buf }
+		END { if (!done && inmsg && hit) print buf }
 	' "$T_DIR/$1.msg"
 }
 

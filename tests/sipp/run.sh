@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")"
 . ./lib.sh
 ALL_TESTS=""
-for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_review.sh; do . "./$f"; done
+for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh; do . "./$f"; done
 
 passed=0
 failed=0
@@ -34,6 +34,7 @@ run_test() {
 	local mode=$1 name=$2
 	local start=$(date +%s.%N) note=""
 	if ! attempt "$mode" "$name"; then
+		rm -rf "$OUT/$mode/$name.first"
 		mv "$OUT/$mode/$name" "$OUT/$mode/$name.first" 2>/dev/null
 		sleep 2
 		if attempt "$mode" "$name"; then
