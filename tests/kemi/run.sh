@@ -4,7 +4,8 @@
 # SIPp basic pickup of tests/sipp/tests_basic.sh in inject and in replaces
 # mode, the gcp:picked event reaches the Lua callback (modparam
 # event_callback), and the register, with_auth, autoanswer_stripped,
-# spoofed_picker and no_password_picker tests of the SIPp suites pass too.
+# spoofed_picker and no_password_picker tests of the SIPp suites pass too,
+# and a Lua script that calls KSR.tm.t_newtran() before KSR.gcp.pickup().
 # KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -34,12 +35,29 @@ load_sipp_test tests_cfg.sh autoanswer_stripped
 load_sipp_test tests_cfg.sh spoofed_picker
 load_sipp_test tests_cfg.sh no_password_picker
 
+# issue 11, item 6: a Lua script that creates the transaction itself
+# (KSR.tm.t_newtran()) before KSR.gcp.pickup(): the pickup goes on with it
+# (gcp used to return 0 then: the picker got no reply at all). Kamailio
+# with that variant of the Lua script, the basic pickup, then the usual one.
+t_newtran_first_kemi() {
+	local lua=$OUT/kamailio-lua-newtran.lua r=0
+	sed 's/^\tlocal rc = KSR.gcp.pickup()$/\tKSR.tm.t_newtran()\n\tlocal rc = KSR.gcp.pickup()/' \
+		cfg/kamailio-lua.lua >"$lua"
+	grep -q 'KSR.tm.t_newtran()$' "$lua" || { echo "  the variant has no t_newtran()"; return 1; }
+	k_start_cfg "$ROOT" cfg/kamailio-kemi.cfg -A "GCP_MODULE=\"$ROOT/modules/gcp/gcp.so\"" \
+		-A "GCP_LUA=\"$lua\"" || return 1
+	t_basic_pickup_59 || r=1
+	k_start_cfg "$ROOT" cfg/kamailio-kemi.cfg -A "GCP_MODULE=\"$ROOT/modules/gcp/gcp.so\"" \
+		-A "GCP_LUA=\"$ROOT/cfg/kamailio-lua.lua\"" || r=1
+	return $r
+}
+
 # KEMI_ALL=1: every test of the SIPp suites (tests/sipp/tests_*.sh) in
 # every mode, with the parties on 6101..6499 instead of 5101..5499 and
 # voicemail on 6099 (some 10 minutes)
 if [ "${KEMI_ALL:-0}" = 1 ]; then
 	ALL_TESTS=""
-	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh; do . "tests/sipp/$f"; done
+	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh; do . "tests/sipp/$f"; done
 	for t in $ALL_TESTS; do
 		eval "$(sipp_fn "$t" "t_$t" 's/\b5([1-4][0-9][0-9]|099)\b/6\1/g')"
 	done
@@ -78,6 +96,7 @@ for mode in $modes; do
 			run_one "picked_event/$mode" t_picked_event "$mode"
 			run_one "register/$mode" t_register_59 "$mode"
 			run_one "autoanswer_stripped/$mode" t_autoanswer_stripped_59 "$mode"
+			run_one "newtran_first/$mode" t_newtran_first_kemi "$mode"
 			;;
 		replaces)
 			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"
