@@ -374,6 +374,9 @@ static int gcp_with_transaction(
 	return ret;
 }
 
+/* a string from a message, at most this long in a log line */
+#define GCP_LOG_LEN(len) ((len) > 128 ? 128 : (len))
+
 #define GCP_CALL_FMT(call) \
 	(call)->len[GCP_F_CALLID], gcp_call_field((call), GCP_F_CALLID, NULL)
 
@@ -400,7 +403,8 @@ static int gcp_auto_fallback(gcp_pickup_ctx_t *ctx, int from_phase)
 		return 0;
 	LM_INFO("call %.*s: the caller's UA did not take the Replaces INVITE: "
 			"ringing the picker %.*s instead\n",
-			GCP_CALL_FMT(ctx->call), ctx->picker.len, ctx->picker.s);
+			GCP_CALL_FMT(ctx->call), GCP_LOG_LEN(ctx->picker.len),
+			ctx->picker.s);
 	gcp_schedule(ctx, gcp_inject_ack_timeout);
 	return 1;
 }
@@ -416,7 +420,8 @@ static void gcp_picker_cancelled(gcp_pickup_ctx_t *ctx)
 			|| gcp_phase_cas(ctx, GCP_PH_REPLACES_CANCEL, GCP_PH_DONE)
 			|| gcp_phase_cas(ctx, GCP_PH_NONE, GCP_PH_DONE))
 		LM_INFO("call %.*s: the picker %.*s cancelled its pickup\n",
-				GCP_CALL_FMT(ctx->call), ctx->picker.len, ctx->picker.s);
+				GCP_CALL_FMT(ctx->call), GCP_LOG_LEN(ctx->picker.len),
+				ctx->picker.s);
 	gcp_ctx_resolve(ctx, 0);
 }
 
@@ -899,9 +904,10 @@ int gcp_pickup(struct sip_msg *msg)
 	ctx->ptindex = t->hash_index;
 	ctx->ptlabel = t->label;
 	LM_INFO("pickup in group %.*s by %.*s: call %.*s from %.*s to %.*s\n",
-			group.len, group.s, from->uri.len, from->uri.s, GCP_CALL_FMT(call),
-			call->len[GCP_F_CALLER], gcp_call_field(call, GCP_F_CALLER, NULL),
-			call->len[GCP_F_CALLEE], gcp_call_field(call, GCP_F_CALLEE, NULL));
+			group.len, group.s, GCP_LOG_LEN(from->uri.len), from->uri.s,
+			GCP_CALL_FMT(call), call->len[GCP_F_CALLER],
+			gcp_call_field(call, GCP_F_CALLER, NULL), call->len[GCP_F_CALLEE],
+			gcp_call_field(call, GCP_F_CALLEE, NULL));
 	if(mode == GCP_MODE_INJECT)
 		ret = gcp_pickup_inject(msg, ctx);
 	else
@@ -961,7 +967,8 @@ static void gcp_pickup_due(gcp_pickup_ctx_t *ctx)
 			if(gcp_phase_cas(ctx, GCP_PH_ACK_WAIT, GCP_PH_DELIVERED)) {
 				LM_INFO("no ACK from the picker %.*s within %d ms: "
 						"delivering the call anyway\n",
-						ctx->picker.len, ctx->picker.s, gcp_inject_ack_timeout);
+						GCP_LOG_LEN(ctx->picker.len), ctx->picker.s,
+						gcp_inject_ack_timeout);
 				gcp_inject_deliver(ctx);
 			}
 			break;
