@@ -5,10 +5,10 @@
 # need more, e.g. real SIP clients, call `scripts/setup.sh <packages>`).
 set -eu
 
-# build and SIPp suites; fuzzers; package, docs, KEMI (Lua), kamcli tests
+# build and SIPp suites (gdb: forced interleavings); fuzzers; package, docs, KEMI (Lua), kamcli tests
 PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc
 	debhelper fakeroot xsltproc docbook-xsl docbook-xml lynx mscgen kamailio-lua-modules kamcli curl
-	baresip-core linphone-cli twinkle-console tcpdump python3 $*"
+	baresip-core linphone-cli twinkle-console tcpdump python3 gdb $*"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

@@ -1,7 +1,7 @@
 # The holes a review found (issue 11), each with the test that showed it:
 # these failed before their fix.
 
-ALL_TESTS="$ALL_TESTS spoofed_from require_auth newtran_first relative_config claimed_not_expired retry_after_reject attempts_capped nocontact_caller forked_tag nat_caller auto_picker_cancel shm_attempts"
+ALL_TESTS="$ALL_TESTS spoofed_from require_auth newtran_first relative_config claimed_not_expired retry_after_reject attempts_capped nocontact_caller forked_tag nat_caller auto_picker_cancel shm_attempts branch_index_locked ack_before_reply"
 
 # Kamailio of this mode with cfg/kamailio.cfg changed: k_variant <name>
 # <lines after the config_file modparam> [sed expression for the rest]
@@ -14,6 +14,46 @@ k_variant() {
 }
 # back to this mode's own Kamailio, for the tests after this one
 k_back() { cp "$KLOG" "$T_DIR/kamailio.log"; k_start "$MODE" >/dev/null || echo "  Kamailio of mode $MODE did not start again"; }
+
+# Stop Kamailio's GCP TIMER process (it delivers pickups that are due) for
+# <seconds> at the entry of <function> or right after it returns, once,
+# with gdb (tools/gdb_pause.py): the way to force an interleaving with what
+# other processes do meanwhile. pause_in_timer <function> <entry|return>
+# <seconds>; returns once the breakpoint is set; PAUSE_PID is gdb's.
+pause_in_timer() {
+	local pid i
+	pid=$(kc core.psx | awk '/PID:/ { p = $2 } /DSC: GCP TIMER/ { print p }')
+	[ -n "$pid" ] || { echo "  no GCP TIMER process in core.psx"; return 1; }
+	rm -f "$T_DIR/pause.ready" "$T_DIR/pause.done"
+	GCP_PAUSE_FN=$1 GCP_PAUSE_AT=$2 GCP_PAUSE_SECONDS=$3 \
+		GCP_PAUSE_READY=$T_DIR/pause.ready GCP_PAUSE_DONE=$T_DIR/pause.done \
+		timeout 60 gdb -q -nx -batch -p "$pid" -x "$ROOT/tests/sipp/tools/gdb_pause.py" \
+		>"$T_DIR/gdb.log" 2>&1 &
+	PAUSE_PID=$!
+	for i in $(seq 1 100); do
+		[ -f "$T_DIR/pause.ready" ] && return 0
+		kill -0 "$PAUSE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "  gdb did not set its breakpoint:"
+	tail -n 5 "$T_DIR/gdb.log" | sed 's/^/    /'
+	return 1
+}
+# the pause happened (gdb went through it and detached)
+pause_done() {
+	wait "$PAUSE_PID"
+	[ -f "$T_DIR/pause.done" ] || { echo "  the pause never came:"; tail -n 5 "$T_DIR/gdb.log" | sed 's/^/    /'; return 1; }
+}
+
+# seconds (with fractions, since midnight) at which a party received its
+# first message whose start line matches <regexp>: msg_time <name> <regexp>
+msg_time() {
+	awk -v re="$2" '
+		/^-+ [0-9-]+ [0-9:.]+$/ { split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]; next }
+		/message received/ { want = 1; next }
+		want && NF { if ($0 ~ re) { printf "%.3f\n", ts; exit } want = 0 }
+	' "$T_DIR/$1.msg"
+}
 
 # the status line of the first final reply a party received
 final_of() { msg "$1" '^SIP/2.0 [3-6]' | grep -m1 '^SIP/2.0'; }
@@ -297,6 +337,66 @@ t_shm_attempts() {
 	[ $((after - before)) -le 4096 ] || fail "gcp shm grew by $((after - before)) bytes" || r=1
 	expect "gcp.calls" "$(kc gcp.calls | tr -s '\t\n' '  ')" "pickable: no .*state: pickup attempts used up" || r=1
 	sipp_kill_all
+	k_back
+	return $r
+}
+
+# item 5: the injected branch's index is the one tm gives it. The timer
+# process that delivers the pickup stops at the entry of
+# t_append_branches() while the member's phone refuses and the cfg's
+# failure_route sends the call to voicemail (branch 1); the picker's
+# branch comes after it (branch 2). The voicemail's answer is no pickup:
+# not counted, no gcp:picked event (the index used to be read before
+# tm's reply lock: it named the voicemail's branch)
+modes_branch_index_locked() { echo inject; }
+t_branch_index_locked() {
+	local before r=0
+	before=$(stat picked)
+	# times from the caller's INVITE: pickup 0.4 s, delivery due 1.4 s
+	# (inject_ack_timeout), held until 3.9 s; the member's phone refuses
+	# at 2 s, the voicemail answers at 5 s
+	pause_in_timer t_append_branches entry 2.5 || return 1
+	reg 1001 5101
+	uas m member_fork_busy.xml 5101 -d 2000
+	uas vm voicemail_late.xml 5099 -d 3000
+	uas p-phone member_picked.xml 5302
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagBi -key contact_port 5201 -d 300
+	sleep 0.4
+	# no ACK: the timer delivers the call after inject_ack_timeout
+	uac p "$ROOT/tests/stress/scenarios/picker_inject_noack.xml" 5301 7001 -key from 2001 -key contact_port 5302
+	pause_done || r=1
+	sw || r=1
+	expect "the voicemail's INVITE" "$(msg vm '^INVITE ')" '^INVITE sip:vm-1001@' || r=1
+	expect "the call on the picker's phone" "$(msg p-phone '^INVITE ')" 'tag=tagBi' || r=1
+	sleep 0.5
+	[ "$(stat picked)" -eq "$before" ] || fail "gcp:picked went from $before to $(stat picked): the voicemail's answer was taken for the pickup" || r=1
+	expect_no_calls || r=1
+	return $r
+}
+
+# item 11: auto mode's fallback is in its new phase before the picker
+# gets its final reply, so the picker's ACK delivers the call at once.
+# The caller's UA never answers the Replaces INVITE (nor the CANCEL); the
+# timer process stops right after it has sent the picker its 487 (tm's
+# t_reply()); the ACK arrives meanwhile. With inject_ack_timeout 8 s, the
+# picker's phone gets the call within 3 s of its 487 (it used to wait
+# for inject_ack_timeout: the ACK found the old phase)
+modes_ack_before_reply() { echo auto; }
+t_ack_before_reply() {
+	k_variant ack-timeout 'modparam("gcp", "inject_ack_timeout", 8000)' || return 1
+	local r=0 t487 tinv
+	CUA_PORT=5209 auto_ring caller_ua_stall.xml tagAb
+	pause_in_timer t_reply return 1 || { k_back; return 1; }
+	auto_pick || r=1
+	pause_done || r=1
+	t487=$(msg_time p '^SIP/2.0 487')
+	tinv=$(msg_time p-phone '^INVITE ')
+	echo "the picker's 487 at $t487, the call on its phone at $tinv"
+	[ -n "$t487" ] && [ -n "$tinv" ] || fail "no 487 or no call on the phone" || r=1
+	[ $r -eq 0 ] && { awk -v a="$t487" -v b="$tinv" 'BEGIN { exit !(b - a < 3) }' ||
+		fail "the call reached the picker's phone $(echo "$tinv - $t487" | bc) s after its 487"; } || r=1
+	expect_caller_with_phone || r=1
+	expect_no_calls || r=1
 	k_back
 	return $r
 }
