@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
 # The stress suite (issue 5): races, faults, load, bounds and hostile input,
 # with SIPp through a real Kamailio running cfg/kamailio.cfg (children=8
-# given with -n 8), in inject and in replaces mode (and one fault in auto
-# mode); cfg variants made from cfg/kamailio.cfg for max_calls and for shm
-# exhaustion.
+# given with -n 8), in inject, replaces and auto mode; cfg variants made
+# from cfg/kamailio.cfg for max_calls and for shm exhaustion.
+#
+#   race      per mode, STRESS_ROUNDS rounds of 50 calls ringing in one
+#             group and 100 pickers at once: each call picked exactly once
+#             (auto: 25 callers without replaces, injected, 25 with,
+#             replaced), 50 pickers refused with 480, nothing left after
+#   faults    the member answers, the caller hangs up, the caller's UA
+#             never answers, the picker hangs up during a pickup (inject,
+#             replaces); the caller's UA answers gcp's CANCEL (auto)
+#   hostile   pickup INVITEs without body, with broken SDP or a 20 kB
+#             header: picked up once like any other; refused ones (foreign
+#             From host 403, no or a non-SIP Contact 500 (not in replaces
+#             mode), a To tag 404, a broken From URI 400): that exact
+#             reply, the ringing call still pickable, no statistic moved but
+#             gcp:pickup_denied for the 403, and a pickup after gets the call
+#   bounds, load (inject), max_calls
+#   shm_exhaustion  gcp_track() with no shm left; a pickup whose context
+#             finds no shm (500, the call pickable again at once, then picked
+#             up); the ring table with a failing allocator
 #
 # Prints "PASS/FAIL <test> [details]" per check, "numbers: ..." lines, and
 # ends with "stress: N passed, N failed" (exit 1 when something failed).
@@ -12,12 +29,11 @@
 # on ports 6150-6199, 6250-6299, 6350-6399, 6450-6499 (see lib.sh), so it
 # can run next to the other suites; one run at a time (a lock).
 #
-#   STRESS_ROUNDS  race rounds per mode (default 20): 50 calls ringing in
-#                  one group, 100 pickers at once
+#   STRESS_ROUNDS  race rounds per mode (default 20; make test runs 10)
 #   STRESS_CALLS   calls of the load test (default 10000)
 #   STRESS_TESTS   "name ..." runs only those sections:
 #                  race faults hostile bounds load max_calls shm_exhaustion
-#   STRESS_MODES   "inject replaces" (default both)
+#   STRESS_MODES   "inject replaces auto" (default all three)
 #   STRESS_KEEP    keep the SIPp message logs of passed tests too
 #   S_MODULE       another gcp.so to test (default modules/gcp/gcp.so)
 set -u
@@ -894,7 +910,10 @@ t_max_calls() {
 # Kamailio with 16 MB of shm, filled (htable items) until not even a small
 # allocation succeeds, with a ballast kept aside; a call to 1013: gcp_track()
 # finds no shm and returns -1 (the cfg logs it), then the cfg frees the
-# ballast so that tm can relay: the call rings and is answered.
+# ballast so that tm can relay: the call rings and is answered. With
+# stress-fill-hole-<n> the filling leaves one hole of about n bytes, freed
+# just before gcp_pickup() (t_pickup_nomem); the cfg logs what gcp_pickup()
+# returned.
 shm_cfg() {
 	awk -v rc="$ROOT/cfg/routing-cases.cfg" '
 		{ sub(/include_file "routing-cases.cfg"/, "include_file \"" rc "\"") }
