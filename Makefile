@@ -52,7 +52,8 @@ fuzz: setup
 	@$(MAKE) -s -C tests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
 # The stress suite (issue 5): races with children=8, faults, 10,000 calls and
-# the module's shm, bounds, hostile input; STRESS_ROUNDS (20) race rounds
+# the module's shm, bounds, hostile input; STRESS_ROUNDS (20) race rounds per
+# mode (inject, replaces, auto)
 .PHONY: stress test-valgrind
 stress: setup module
 	@bash tests/stress/run.sh
