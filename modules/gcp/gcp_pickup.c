@@ -868,21 +868,21 @@ int gcp_pickup(struct sip_msg *msg)
 		return -4;
 	}
 	from = get_from(msg);
+	/* every mode: a picker nobody can reach later (no or no SIP Contact)
+	 * gets no call, not even through a Replaces INVITE */
 	contact = gcp_msg_contact_uri(msg);
-	if(gcp_mode != GCP_MODE_REPLACES) {
-		if(contact.len == 0) {
-			LM_ERR("pickup in group %.*s: the picker's INVITE has no "
-				   "Contact to send the call to\n",
-					group.len, group.s);
-			return -1;
-		}
-		if(gcp_msg_contact_dst(msg, &contact, &dst) < 0
-				|| dst.len >= (int)sizeof(dstbuf))
-			return -1;
-		if(dst.len > 0)
-			memcpy(dstbuf, dst.s, dst.len);
-		dst.s = dstbuf;
+	if(contact.len == 0) {
+		LM_ERR("pickup in group %.*s: the picker's INVITE has no Contact "
+			   "to send the call to\n",
+				group.len, group.s);
+		return -1;
 	}
+	if(gcp_msg_contact_dst(msg, &contact, &dst) < 0
+			|| dst.len >= (int)sizeof(dstbuf))
+		return -1;
+	if(dst.len > 0)
+		memcpy(dstbuf, dst.s, dst.len);
+	dst.s = dstbuf;
 	/* a transaction first: a retransmitted pickup INVITE must not claim a
 	 * second call */
 	t = gcp_picker_transaction(msg, &absorbed);
@@ -896,6 +896,9 @@ int gcp_pickup(struct sip_msg *msg)
 	}
 	ctx = gcp_ctx_new(call, mode, &from->uri, &contact, &dst);
 	if(ctx == NULL) {
+		update_stat(gcp_st_pickup_failed, 1);
+		LM_INFO("pickup of call %.*s failed: it can be picked up again\n",
+				GCP_CALL_FMT(call));
 		gcp_ring_release(gcp_ring, call);
 		gcp_ring_unref(gcp_ring, call);
 		return -1;
