@@ -29,7 +29,8 @@
 #include "../../core/mem/shm_mem.h"
 #include "../../core/parser/parse_uri.h"
 
-#include "gcp_mod.h"
+#include "gcp_env.h"
+#include "gcp_event.h"
 #include "gcp_store.h"
 #include "gcp_track.h"
 #include "gcp_pickup.h"
@@ -37,49 +38,8 @@
 
 MODULE_VERSION
 
-#define GCP_DEFAULT_INJECT_HEADERS                       \
-	"Call-Info: <sip:pickup.invalid>;answer-after=0\r\n" \
-	"Alert-Info: <http://pickup.invalid/autoanswer>;"    \
-	"info=alert-autoanswer;delay=0\r\n"                  \
-	"Answer-Mode: Auto\r\n"
-
-struct tm_binds gcp_tmb;
-gcp_ring_t *gcp_ring = NULL;
-
-/* parameters */
-static char *gcp_config_file = NULL;
-static char *gcp_mode_str = "inject";
-int gcp_mode = GCP_MODE_INJECT;
-int gcp_require_replaces = 1;
-int gcp_max_ring_time = 300;
-static int gcp_max_calls = 100000;
-static int gcp_hash_size = 1024;
-int gcp_inject_reply_code = 487;
-str gcp_inject_reply_reason = str_init("Pickup in progress");
-static str gcp_inject_headers_param = str_init(GCP_DEFAULT_INJECT_HEADERS);
-str gcp_inject_headers = STR_NULL;
-int gcp_inject_ack_timeout = 1000;
-int gcp_auto_timeout = 2000;
-int gcp_picked_cancel_delay = 1000;
-/* callers whose UA lists "replaces" but cannot complete a Replaces
- * pickup of its own early call (docs/INTEROP.md) */
-str gcp_no_replaces_ua = str_init("Twinkle/");
-static str gcp_event_callback = STR_NULL;
-/* 1: a picker must have credentials that the cfg checked */
-int gcp_require_auth = 0;
-/* pickups that one call may be given before it is not pickable any more
- * (every failed attempt costs a tm branch of the ringing call) */
-int gcp_max_pickup_attempts = 5;
-
 static gen_lock_set_t *gcp_locks = NULL;
 static int gcp_lock_count = 0;
-static int gcp_picked_route = -1;
-
-stat_var *gcp_st_tracked;
-stat_var *gcp_st_picked;
-stat_var *gcp_st_pickup_empty;
-stat_var *gcp_st_pickup_denied;
-stat_var *gcp_st_pickup_failed;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -92,8 +52,6 @@ static int w_gcp_is_group_number0(struct sip_msg *msg, char *p1, char *p2);
 static int w_gcp_is_group_number1(struct sip_msg *msg, char *num, char *p2);
 static int w_gcp_was_picked(struct sip_msg *msg, char *p1, char *p2);
 
-static int pv_parse_gcp_name(pv_spec_p sp, str *in);
-static int pv_get_gcp(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
 
 static unsigned long gcp_stat_ringing(void);
 
@@ -113,32 +71,32 @@ static cmd_export_t cmds[] = {
 };
 
 static param_export_t params[] = {
-	{"config_file", PARAM_STRING, &gcp_config_file},
-	{"mode", PARAM_STRING, &gcp_mode_str},
-	{"require_replaces", PARAM_INT, &gcp_require_replaces},
-	{"max_ring_time", PARAM_INT, &gcp_max_ring_time},
-	{"max_calls", PARAM_INT, &gcp_max_calls},
-	{"hash_size", PARAM_INT, &gcp_hash_size},
-	{"inject_reply_code", PARAM_INT, &gcp_inject_reply_code},
-	{"inject_reply_reason", PARAM_STR, &gcp_inject_reply_reason},
-	{"inject_headers", PARAM_STR, &gcp_inject_headers_param},
-	{"inject_ack_timeout", PARAM_INT, &gcp_inject_ack_timeout},
-	{"auto_timeout", PARAM_INT, &gcp_auto_timeout},
-	{"picked_cancel_delay", PARAM_INT, &gcp_picked_cancel_delay},
-	{"no_replaces_ua", PARAM_STR, &gcp_no_replaces_ua},
-	{"event_callback", PARAM_STR, &gcp_event_callback},
-	{"require_auth", PARAM_INT, &gcp_require_auth},
-	{"max_pickup_attempts", PARAM_INT, &gcp_max_pickup_attempts},
+	{"config_file", PARAM_STRING, &gcp_prm.config_file},
+	{"mode", PARAM_STRING, &gcp_prm.mode_name},
+	{"require_replaces", PARAM_INT, &gcp_prm.require_replaces},
+	{"max_ring_time", PARAM_INT, &gcp_prm.max_ring_time},
+	{"max_calls", PARAM_INT, &gcp_prm.max_calls},
+	{"hash_size", PARAM_INT, &gcp_prm.hash_size},
+	{"inject_reply_code", PARAM_INT, &gcp_prm.inject_reply_code},
+	{"inject_reply_reason", PARAM_STR, &gcp_prm.inject_reply_reason},
+	{"inject_headers", PARAM_STR, &gcp_prm.inject_headers_given},
+	{"inject_ack_timeout", PARAM_INT, &gcp_prm.inject_ack_timeout},
+	{"auto_timeout", PARAM_INT, &gcp_prm.auto_timeout},
+	{"picked_cancel_delay", PARAM_INT, &gcp_prm.picked_cancel_delay},
+	{"no_replaces_ua", PARAM_STR, &gcp_prm.no_replaces_ua},
+	{"event_callback", PARAM_STR, &gcp_prm.event_callback},
+	{"require_auth", PARAM_INT, &gcp_prm.require_auth},
+	{"max_pickup_attempts", PARAM_INT, &gcp_prm.max_pickup_attempts},
 	{0, 0, 0}
 };
 
 static stat_export_t mod_stats[] = {
-	{"tracked", 0, &gcp_st_tracked},
+	{"tracked", 0, &gcp_st.tracked},
 	{"ringing", STAT_IS_FUNC, (stat_var **)gcp_stat_ringing},
-	{"picked", 0, &gcp_st_picked},
-	{"pickup_empty", 0, &gcp_st_pickup_empty},
-	{"pickup_denied", 0, &gcp_st_pickup_denied},
-	{"pickup_failed", 0, &gcp_st_pickup_failed},
+	{"picked", 0, &gcp_st.picked},
+	{"pickup_empty", 0, &gcp_st.pickup_empty},
+	{"pickup_denied", 0, &gcp_st.pickup_denied},
+	{"pickup_failed", 0, &gcp_st.pickup_failed},
 	{0, 0, 0}
 };
 
@@ -161,36 +119,6 @@ struct module_exports exports = {
 	mod_destroy		 /* destroy */
 };
 /* clang-format on */
-
-uint64_t gcp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-const char *gcp_np_reason(int not_pickable)
-{
-	switch(not_pickable) {
-		case 0:
-			return "";
-		case GCP_NP_PERSONAL:
-			return "personal contact";
-		case GCP_NP_NO_REPLACES:
-			return "caller lacks Replaces";
-		case GCP_NP_ANSWERED:
-			return "answered";
-		case GCP_NP_TAG:
-			return "To tag too long";
-		case GCP_NP_UNDELIVERABLE:
-			return "cannot be delivered";
-		case GCP_NP_ATTEMPTS:
-			return "pickup attempts used up";
-		default:
-			return "not pickable";
-	}
-}
 
 /* ---- the ring table's environment: shm and a lock set ---- */
 
@@ -226,7 +154,7 @@ static unsigned long gcp_stat_ringing(void)
 /* inject_headers: lines separated by CRLF or LF, each sent CRLF-ended */
 static int gcp_fix_inject_headers(void)
 {
-	str in = gcp_inject_headers_param;
+	str in = gcp_prm.inject_headers_given;
 	char *out, *p, *line, *end;
 	int n = 0, len;
 
@@ -259,8 +187,8 @@ static int gcp_fix_inject_headers(void)
 		out[n++] = '\r';
 		out[n++] = '\n';
 	}
-	gcp_inject_headers.s = out;
-	gcp_inject_headers.len = n;
+	gcp_prm.inject_headers.s = out;
+	gcp_prm.inject_headers.len = n;
 	return 0;
 }
 
@@ -272,24 +200,24 @@ static int gcp_resolve_config_file(void)
 	str in;
 	char *abs;
 
-	if(gcp_config_file[0] == '/')
+	if(gcp_prm.config_file[0] == '/')
 		return 0;
 	if(cfg_file == NULL || cfg_file[0] != '/') {
 		LM_ERR("config_file \"%s\" is relative, and the cfg file has no "
 			   "folder to take it from: give an absolute path\n",
-				gcp_config_file);
+				gcp_prm.config_file);
 		return -1;
 	}
-	in.s = gcp_config_file;
-	in.len = strlen(gcp_config_file);
+	in.s = gcp_prm.config_file;
+	in.len = strlen(gcp_prm.config_file);
 	abs = get_abs_pathname(NULL, &in);
 	if(abs == NULL) {
-		LM_ERR("cannot resolve config_file \"%s\"\n", gcp_config_file);
+		LM_ERR("cannot resolve config_file \"%s\"\n", gcp_prm.config_file);
 		return -1;
 	}
 	LM_INFO("config_file \"%s\" is relative to the cfg file: %s\n",
-			gcp_config_file, abs);
-	gcp_config_file = abs; /* pkg, kept for the life of the process */
+			gcp_prm.config_file, abs);
+	gcp_prm.config_file = abs; /* pkg, kept for the life of the process */
 	return 0;
 }
 
@@ -297,56 +225,57 @@ static int mod_init(void)
 {
 	gcp_ring_env_t env;
 
-	if(gcp_config_file == NULL || *gcp_config_file == '\0') {
+	if(gcp_prm.config_file == NULL || *gcp_prm.config_file == '\0') {
 		LM_ERR("modparam(\"gcp\", \"config_file\", ...) is required: the XML "
 			   "file with the pickup groups (it may not exist yet)\n");
 		return -1;
 	}
-	if(strcasecmp(gcp_mode_str, "inject") == 0) {
-		gcp_mode = GCP_MODE_INJECT;
-	} else if(strcasecmp(gcp_mode_str, "replaces") == 0) {
-		gcp_mode = GCP_MODE_REPLACES;
-	} else if(strcasecmp(gcp_mode_str, "auto") == 0) {
-		gcp_mode = GCP_MODE_AUTO;
+	if(strcasecmp(gcp_prm.mode_name, "inject") == 0) {
+		gcp_prm.mode = GCP_MODE_INJECT;
+	} else if(strcasecmp(gcp_prm.mode_name, "replaces") == 0) {
+		gcp_prm.mode = GCP_MODE_REPLACES;
+	} else if(strcasecmp(gcp_prm.mode_name, "auto") == 0) {
+		gcp_prm.mode = GCP_MODE_AUTO;
 	} else {
 		LM_ERR("mode \"%s\" is unknown: use \"inject\", \"replaces\" or "
 			   "\"auto\"\n",
-				gcp_mode_str);
+				gcp_prm.mode_name);
 		return -1;
 	}
-	if(gcp_auto_timeout < 100) {
+	if(gcp_prm.auto_timeout < 100) {
 		LM_ERR("auto_timeout must be at least 100 (ms)\n");
 		return -1;
 	}
-	if(gcp_max_ring_time <= 0) {
+	if(gcp_prm.max_ring_time <= 0) {
 		LM_ERR("max_ring_time must be a positive number of seconds\n");
 		return -1;
 	}
-	if(gcp_max_calls < 0 || gcp_hash_size <= 0 || gcp_hash_size > 65536) {
+	if(gcp_prm.max_calls < 0 || gcp_prm.hash_size <= 0
+			|| gcp_prm.hash_size > 65536) {
 		LM_ERR("max_calls must be >= 0 and hash_size 1..65536\n");
 		return -1;
 	}
-	if(gcp_inject_reply_code < 300 || gcp_inject_reply_code > 699) {
+	if(gcp_prm.inject_reply_code < 300 || gcp_prm.inject_reply_code > 699) {
 		LM_ERR("inject_reply_code must be a final non-2xx code (300..699)\n");
 		return -1;
 	}
-	if(gcp_inject_ack_timeout < 0)
-		gcp_inject_ack_timeout = 0;
+	if(gcp_prm.inject_ack_timeout < 0)
+		gcp_prm.inject_ack_timeout = 0;
 	if(gcp_fix_inject_headers() < 0)
 		return -1;
 	if(load_tm_api(&gcp_tmb) < 0) {
 		LM_ERR("the tm module must be loaded before gcp\n");
 		return -1;
 	}
-	if(gcp_max_pickup_attempts < 1 || gcp_max_pickup_attempts > 255) {
+	if(gcp_prm.max_pickup_attempts < 1 || gcp_prm.max_pickup_attempts > 255) {
 		LM_ERR("max_pickup_attempts is %d: it must be 1..255\n",
-				gcp_max_pickup_attempts);
+				gcp_prm.max_pickup_attempts);
 		return -1;
 	}
-	if(gcp_resolve_config_file() < 0 || gcp_store_init(gcp_config_file) < 0)
+	if(gcp_resolve_config_file() < 0 || gcp_store_init(gcp_prm.config_file) < 0)
 		return -1;
 
-	gcp_lock_count = 2 * gcp_hash_size;
+	gcp_lock_count = 2 * gcp_prm.hash_size;
 	gcp_locks = lock_set_alloc(gcp_lock_count);
 	if(gcp_locks == NULL || lock_set_init(gcp_locks) == NULL) {
 		LM_ERR("cannot create %d locks\n", gcp_lock_count);
@@ -357,7 +286,7 @@ static int mod_init(void)
 	env.lock = gcp_lock_idx;
 	env.unlock = gcp_unlock_idx;
 	env.lock_ctx = gcp_locks;
-	gcp_ring = gcp_ring_create(&env, gcp_hash_size, gcp_max_calls);
+	gcp_ring = gcp_ring_create(&env, gcp_prm.hash_size, gcp_prm.max_calls);
 	if(gcp_ring == NULL) {
 		LM_ERR("cannot create the ring table in shared memory\n");
 		return -1;
@@ -371,13 +300,8 @@ static int mod_init(void)
 	if(gcp_rpc_init() < 0)
 		return -1;
 
-	gcp_picked_route = route_lookup(&event_rt, "gcp:picked");
-	if(gcp_picked_route >= 0 && event_rt.rlist[gcp_picked_route] == NULL)
-		gcp_picked_route = -1;
-	if(faked_msg_init() < 0) {
-		LM_ERR("cannot initialize the faked message for the event route\n");
+	if(gcp_event_init() < 0)
 		return -1;
-	}
 	register_basic_timers(1);
 	return 0;
 }
@@ -393,11 +317,12 @@ static void gcp_timer(unsigned int ticks, void *param)
 	gcp_pickup_timer();
 	if(now - last_expire >= 1000) {
 		last_expire = now;
-		n = gcp_ring_expire(gcp_ring, now, (uint64_t)gcp_max_ring_time * 1000);
+		n = gcp_ring_expire(
+				gcp_ring, now, (uint64_t)gcp_prm.max_ring_time * 1000);
 		if(n > 0)
 			LM_INFO("%u calls ringing for more than max_ring_time (%d s) "
 					"forgotten\n",
-					n, gcp_max_ring_time);
+					n, gcp_prm.max_ring_time);
 	}
 }
 
@@ -419,124 +344,6 @@ static void mod_destroy(void)
 	/* shm goes away with the process tree; calls may still be referenced
 	 * by transactions freed after us, so the ring table is left alone */
 	gcp_store_destroy();
-}
-
-/* ---- $gcp(...) and event_route[gcp:picked] ---- */
-
-enum
-{
-	GCP_PV_GROUP = 1,
-	GCP_PV_CALLEE,
-	GCP_PV_CALLER,
-	GCP_PV_PICKER,
-	GCP_PV_CALLID
-};
-
-/* per process: the pickup the event route is about */
-static struct
-{
-	str group, callee, caller, picker, callid;
-} _gcp_event;
-
-static int pv_parse_gcp_name(pv_spec_p sp, str *in)
-{
-	int id = 0;
-
-	if(in == NULL || in->s == NULL || sp == NULL)
-		return -1;
-	if(in->len == 5 && strncmp(in->s, "group", 5) == 0)
-		id = GCP_PV_GROUP;
-	else if(in->len == 6 && strncmp(in->s, "callee", 6) == 0)
-		id = GCP_PV_CALLEE;
-	else if(in->len == 6 && strncmp(in->s, "caller", 6) == 0)
-		id = GCP_PV_CALLER;
-	else if(in->len == 6 && strncmp(in->s, "picker", 6) == 0)
-		id = GCP_PV_PICKER;
-	else if(in->len == 6 && strncmp(in->s, "callid", 6) == 0)
-		id = GCP_PV_CALLID;
-	else {
-		LM_ERR("unknown $gcp(%.*s): use group, callee, caller, picker or "
-			   "callid\n",
-				in->len, in->s);
-		return -1;
-	}
-	sp->pvp.pvn.type = PV_NAME_INTSTR;
-	sp->pvp.pvn.u.isname.type = 0;
-	sp->pvp.pvn.u.isname.name.n = id;
-	return 0;
-}
-
-static int pv_get_gcp(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
-{
-	str *v;
-
-	switch(param->pvn.u.isname.name.n) {
-		case GCP_PV_GROUP:
-			v = &_gcp_event.group;
-			break;
-		case GCP_PV_CALLEE:
-			v = &_gcp_event.callee;
-			break;
-		case GCP_PV_CALLER:
-			v = &_gcp_event.caller;
-			break;
-		case GCP_PV_PICKER:
-			v = &_gcp_event.picker;
-			break;
-		case GCP_PV_CALLID:
-			v = &_gcp_event.callid;
-			break;
-		default:
-			return pv_get_null(msg, param, res);
-	}
-	if(v->s == NULL)
-		return pv_get_null(msg, param, res);
-	return pv_get_strval(msg, param, res, v);
-}
-
-static void gcp_event_field(str *dst, gcp_call_t *call, int field)
-{
-	size_t len;
-
-	dst->s = (char *)gcp_call_field(call, field, &len);
-	dst->len = (int)len;
-}
-
-void gcp_run_picked_event(gcp_call_t *call, str *picker)
-{
-	str evname = str_init("gcp:picked");
-	int backup_rt;
-	run_act_ctx_t ctx;
-	run_act_ctx_t *bctx;
-	sr_kemi_eng_t *keng = NULL;
-	sip_msg_t *fmsg;
-
-	if(gcp_picked_route < 0 && gcp_event_callback.len <= 0)
-		return;
-	gcp_event_field(&_gcp_event.group, call, GCP_F_GROUP);
-	gcp_event_field(&_gcp_event.callee, call, GCP_F_CALLEE);
-	gcp_event_field(&_gcp_event.caller, call, GCP_F_CALLER);
-	gcp_event_field(&_gcp_event.callid, call, GCP_F_CALLID);
-	_gcp_event.picker = *picker;
-
-	backup_rt = get_route_type();
-	set_route_type(EVENT_ROUTE);
-	init_run_actions_ctx(&ctx);
-	fmsg = faked_msg_next();
-	if(gcp_picked_route >= 0) {
-		run_top_route(event_rt.rlist[gcp_picked_route], fmsg, &ctx);
-	} else {
-		keng = sr_kemi_eng_get();
-		if(keng != NULL) {
-			bctx = sr_kemi_act_ctx_get();
-			sr_kemi_act_ctx_set(&ctx);
-			(void)sr_kemi_route(
-					keng, fmsg, EVENT_ROUTE, &gcp_event_callback, &evname);
-			sr_kemi_act_ctx_set(bctx);
-		}
-	}
-	set_route_type(backup_rt);
-	memset(&_gcp_event, 0, sizeof(_gcp_event));
 }
 
 /* ---- cfg functions and KEMI ---- */

@@ -34,11 +34,14 @@
 #include "../../core/parser/parse_cseq.h"
 #include "../../core/parser/digest/digest.h"
 
-#include "gcp_mod.h"
+#include "gcp_env.h"
+#include "gcp_event.h"
 #include "gcp_pickup.h"
 #include "gcp_sip.h"
 #include "gcp_store.h"
 #include "gcp_track.h"
+#include "gcp_tm.h"
+#include "gcp_msg.h"
 #include "../../modules/tm/t_cancel.h"
 
 /* What happens next to a pickup; changed with compare-and-swap, so that
@@ -177,16 +180,15 @@ static int gcp_ctx_resolve(gcp_pickup_ctx_t *ctx, int picked)
 		gcp_ctx_unref(cur);
 	if(picked) {
 		if(gcp_ring_mark_picked(gcp_ring, ctx->call) == 1) {
-			update_stat(gcp_st_picked, 1);
+			update_stat(gcp_st.picked, 1);
 			gcp_run_picked_event(ctx->call, &ctx->picker);
 		}
 		return 1;
 	}
-	update_stat(gcp_st_pickup_failed, 1);
+	update_stat(gcp_st.pickup_failed, 1);
 	if(gcp_ring_release(gcp_ring, ctx->call) == 1)
 		LM_INFO("pickup of call %.*s failed: it can be picked up again\n",
-				ctx->call->len[GCP_F_CALLID],
-				gcp_call_field(ctx->call, GCP_F_CALLID, NULL));
+				GCP_CALLID_ARGS(ctx->call));
 	return 1;
 }
 
@@ -238,101 +240,6 @@ static gcp_pickup_ctx_t *gcp_ctx_new(
 	return ctx;
 }
 
-/* The request body as a str; empty when there is none. */
-static str gcp_msg_body(struct sip_msg *msg)
-{
-	str body = STR_NULL;
-
-	body.s = get_body(msg);
-	if(body.s == NULL)
-		return body;
-	body.len = msg->len - (int)(body.s - msg->buf);
-	if(msg->content_length) {
-		int clen = get_content_length(msg);
-		if(clen < body.len)
-			body.len = clen;
-	}
-	if(body.len <= 0)
-		body.len = 0;
-	return body;
-}
-
-/* Replace the SDP offer of msg by its audio-only form; 0 also when there
- * is nothing to change. */
-static int gcp_msg_audio_only(struct sip_msg *msg, int sdp_mode)
-{
-	str body = gcp_msg_body(msg);
-	struct lump *anchor;
-	char *out;
-	int outlen, changed = 0;
-
-	if(body.len == 0)
-		return 0;
-	out = pkg_malloc(body.len + 1);
-	if(out == NULL) {
-		PKG_MEM_ERROR;
-		return -1;
-	}
-	outlen = gcp_sdp_audio_only(
-			body.s, body.len, sdp_mode, out, body.len + 1, &changed);
-	if(outlen < 0 || !changed) {
-		/* not SDP (or unknown shape): leave the body alone */
-		pkg_free(out);
-		return 0;
-	}
-	anchor = del_lump(msg, body.s - msg->buf, body.len, 0);
-	if(anchor == NULL
-			|| insert_new_lump_after(anchor, out, outlen, 0) == NULL) {
-		LM_ERR("cannot rewrite the SDP offer of the pickup\n");
-		pkg_free(out);
-		return -1;
-	}
-	return 0;
-}
-
-/* Add one header block (CRLF-terminated lines) at the end of the headers */
-static int gcp_msg_add_headers(struct sip_msg *msg, const char *hdrs, int len)
-{
-	struct lump *anchor;
-	char *s;
-
-	if(len <= 0)
-		return 0;
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0) {
-		LM_ERR("cannot parse the request headers\n");
-		return -1;
-	}
-	anchor = anchor_lump(msg, msg->unparsed - msg->buf, 0, 0);
-	if(anchor == NULL) {
-		LM_ERR("cannot add headers to the request\n");
-		return -1;
-	}
-	s = pkg_malloc(len);
-	if(s == NULL) {
-		PKG_MEM_ERROR;
-		return -1;
-	}
-	memcpy(s, hdrs, len);
-	if(insert_new_lump_before(anchor, s, len, 0) == NULL) {
-		pkg_free(s);
-		return -1;
-	}
-	return 0;
-}
-
-/* A 2xx answering an INVITE: tm also reports here the 200 OK of the
- * CANCELs it sends on the transaction's branches, which answers nothing. */
-static int gcp_invite_answered(struct tmcb_params *ps)
-{
-	struct sip_msg *rpl = ps->rpl;
-
-	if(ps->code < 200 || ps->code >= 300 || rpl == NULL || rpl == FAKED_REPLY)
-		return 0;
-	if(parse_headers(rpl, HDR_CSEQ_F, 0) < 0 || rpl->cseq == NULL)
-		return 0;
-	return get_cseq(rpl)->method_id == METHOD_INVITE;
-}
-
 /* ---- the timer list ---- */
 
 /* Set the next phase and when the timer acts on it. */
@@ -349,36 +256,8 @@ static void gcp_schedule(gcp_pickup_ctx_t *ctx, int delay_ms)
 	lock_release(&_gcp_pending->lock);
 }
 
-/* ---- a transaction by its identifiers ---- */
-
-typedef int (*gcp_t_fn)(struct cell *t, void *arg);
-
-/* Run fn on the transaction (tindex, tlabel) while it is current and
- * referenced, the caller's current transaction saved and restored.
- * Returns fn's result, or -2 when the transaction is gone. */
-static int gcp_with_transaction(
-		unsigned tindex, unsigned tlabel, gcp_t_fn fn, void *arg)
-{
-	struct cell *orig_t, *t = NULL;
-	int orig_branch, ret;
-
-	orig_t = gcp_tmb.t_gett();
-	orig_branch = gcp_tmb.t_gett_branch();
-	if(gcp_tmb.t_lookup_ident(&t, tindex, tlabel) < 0 || t == NULL) {
-		gcp_tmb.t_sett(orig_t, orig_branch);
-		return -2;
-	}
-	ret = fn(t, arg);
-	gcp_tmb.unref_cell(t);
-	gcp_tmb.t_sett(orig_t, orig_branch);
-	return ret;
-}
-
 /* a string from a message, at most this long in a log line */
 #define GCP_LOG_LEN(len) ((len) > 128 ? 128 : (len))
-
-#define GCP_CALL_FMT(call) \
-	(call)->len[GCP_F_CALLID], gcp_call_field((call), GCP_F_CALLID, NULL)
 
 /* ---- inject delivery (and auto's fallback to it) ---- */
 
@@ -403,9 +282,9 @@ static int gcp_auto_fallback(gcp_pickup_ctx_t *ctx, int from_phase)
 		return 0;
 	LM_INFO("call %.*s: the caller's UA did not take the Replaces INVITE: "
 			"ringing the picker %.*s instead\n",
-			GCP_CALL_FMT(ctx->call), GCP_LOG_LEN(ctx->picker.len),
+			GCP_CALLID_ARGS(ctx->call), GCP_LOG_LEN(ctx->picker.len),
 			ctx->picker.s);
-	gcp_schedule(ctx, gcp_inject_ack_timeout);
+	gcp_schedule(ctx, gcp_prm.inject_ack_timeout);
 	return 1;
 }
 
@@ -420,7 +299,7 @@ static void gcp_picker_cancelled(gcp_pickup_ctx_t *ctx)
 			|| gcp_phase_cas(ctx, GCP_PH_REPLACES_CANCEL, GCP_PH_DONE)
 			|| gcp_phase_cas(ctx, GCP_PH_NONE, GCP_PH_DONE))
 		LM_INFO("call %.*s: the picker %.*s cancelled its pickup\n",
-				GCP_CALL_FMT(ctx->call), GCP_LOG_LEN(ctx->picker.len),
+				GCP_CALLID_ARGS(ctx->call), GCP_LOG_LEN(ctx->picker.len),
 				ctx->picker.s);
 	gcp_ctx_resolve(ctx, 0);
 }
@@ -431,7 +310,7 @@ static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
 
 	if(type == TMCB_E2ECANCEL_IN) {
 		gcp_picker_cancelled(ctx);
-	} else if(type == TMCB_RESPONSE_IN && gcp_invite_answered(ps)) {
+	} else if(type == TMCB_RESPONSE_IN && gcp_tm_invite_answered(ps)) {
 		if(ctx->mode == GCP_MODE_AUTO
 				&& !gcp_phase_cas(
 						ctx, GCP_PH_REPLACES_WAIT, GCP_PH_PICKED_CHECK)
@@ -443,7 +322,7 @@ static void gcp_replaces_cb(struct cell *t, int type, struct tmcb_params *ps)
 		/* a UA that answers the Replaces INVITE as a second call leaves
 		 * its first one ringing: check it goes */
 		if(gcp_ctx_resolve(ctx, 1))
-			gcp_schedule(ctx, gcp_picked_cancel_delay);
+			gcp_schedule(ctx, gcp_prm.picked_cancel_delay);
 	} else if(type == TMCB_ON_FAILURE) {
 		if(t->flags & T_CANCELED) {
 			gcp_picker_cancelled(ctx);
@@ -522,7 +401,7 @@ static int gcp_pickup_replaces(
 			return -1;
 		}
 		ctx->phase = GCP_PH_REPLACES_WAIT;
-		gcp_schedule(ctx, gcp_auto_timeout);
+		gcp_schedule(ctx, gcp_prm.auto_timeout);
 	}
 	gcp_ring_set_flags(gcp_ring, call, GCP_CF_VIA_REPLACES);
 	return 1;
@@ -547,13 +426,13 @@ static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
 		/* t_append_branches() holds the reply lock here: no other branch
 		 * can take this index */
 		__atomic_store_n(&ctx->branch, t->nr_of_outgoings, __ATOMIC_SEQ_CST);
-		if(gcp_msg_add_headers(
-				   ps->req, gcp_inject_headers.s, gcp_inject_headers.len)
+		if(gcp_msg_add_headers(ps->req, gcp_prm.inject_headers.s,
+				   gcp_prm.inject_headers.len)
 						< 0
 				|| gcp_msg_audio_only(ps->req, GCP_SDP_DISABLE) < 0)
 			LM_ERR("call %.*s: the picker's branch goes without "
 				   "auto-answer headers or audio-only offer\n",
-					GCP_CALL_FMT(call));
+					GCP_CALLID_ARGS(call));
 		return;
 	}
 	ctx = gcp_current_get(call);
@@ -562,7 +441,7 @@ static void gcp_inject_cb(struct cell *t, int type, struct tmcb_params *ps)
 	branch = gcp_tmb.t_gett_branch();
 	if(branch >= 0
 			&& branch == __atomic_load_n(&ctx->branch, __ATOMIC_SEQ_CST)) {
-		if(type == TMCB_RESPONSE_IN && gcp_invite_answered(ps))
+		if(type == TMCB_RESPONSE_IN && gcp_tm_invite_answered(ps))
 			gcp_ctx_resolve(ctx, 1);
 		else if(type == TMCB_ON_BRANCH_FAILURE)
 			gcp_ctx_resolve(ctx, 0);
@@ -599,7 +478,8 @@ static int gcp_inject_watch(struct cell *t, gcp_call_t *call)
 			   TMCB_REQUEST_FWDED | TMCB_RESPONSE_IN | TMCB_ON_BRANCH_FAILURE,
 			   gcp_inject_cb, call, gcp_inject_unwatch)
 			< 0) {
-		LM_ERR("call %.*s: cannot register tm callbacks\n", GCP_CALL_FMT(call));
+		LM_ERR("call %.*s: cannot register tm callbacks\n",
+				GCP_CALLID_ARGS(call));
 		lock_get(&_gcp_pending->current_lock);
 		call->pickup_watch = 0;
 		lock_release(&_gcp_pending->current_lock);
@@ -627,12 +507,12 @@ static int gcp_inject_on(struct cell *t, void *arg)
 
 	if((t->flags & T_CANCELED) || t->uas.status >= 200) {
 		LM_INFO("call %.*s was cancelled or answered meanwhile\n",
-				GCP_CALL_FMT(call));
+				GCP_CALLID_ARGS(call));
 		return -1;
 	}
 	if(!gcp_branch_room(t)) {
 		LM_NOTICE("call %.*s: no tm branch left for a pickup\n",
-				GCP_CALL_FMT(call));
+				GCP_CALLID_ARGS(call));
 		gcp_ring_block(gcp_ring, call, GCP_NP_UNDELIVERABLE);
 		return -1;
 	}
@@ -649,7 +529,7 @@ static int gcp_inject_on(struct cell *t, void *arg)
 			   Q_UNSPECIFIED, 0, ctx->sock, NULL, 0, &ruid, NULL)
 			< 0) {
 		LM_ERR("call %.*s: cannot add the picker's branch\n",
-				GCP_CALL_FMT(call));
+				GCP_CALLID_ARGS(call));
 		return -1;
 	}
 	_gcp_injecting = ctx;
@@ -658,10 +538,10 @@ static int gcp_inject_on(struct cell *t, void *arg)
 	clear_branches();
 	if(ret <= 0) {
 		LM_ERR("call %.*s: the picker's branch could not be sent (%d)\n",
-				GCP_CALL_FMT(call), ret);
+				GCP_CALLID_ARGS(call), ret);
 		return -1;
 	}
-	LM_DBG("call %.*s: picker %.*s added as branch %d\n", GCP_CALL_FMT(call),
+	LM_DBG("call %.*s: picker %.*s added as branch %d\n", GCP_CALLID_ARGS(call),
 			ctx->uri.len, ctx->uri.s,
 			__atomic_load_n(&ctx->branch, __ATOMIC_SEQ_CST));
 	return 0;
@@ -676,13 +556,13 @@ static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
 
 	if(gcp_ring_state(gcp_ring, call) != GCP_CALL_CLAIMED) {
 		LM_INFO("call %.*s ended before the pickup reached it\n",
-				GCP_CALL_FMT(call));
+				GCP_CALLID_ARGS(call));
 		gcp_ctx_resolve(ctx, 0);
 		return;
 	}
-	ret = gcp_with_transaction(call->tindex, call->tlabel, gcp_inject_on, ctx);
+	ret = gcp_tm_with(call->tindex, call->tlabel, gcp_inject_on, ctx);
 	if(ret == -2)
-		LM_INFO("call %.*s: its transaction is gone\n", GCP_CALL_FMT(call));
+		LM_INFO("call %.*s: its transaction is gone\n", GCP_CALLID_ARGS(call));
 	if(ret < 0)
 		gcp_ctx_resolve(ctx, 0);
 }
@@ -707,14 +587,14 @@ static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 		return -1;
 	}
 	ctx->phase = GCP_PH_ACK_WAIT;
-	gcp_schedule(ctx, gcp_inject_ack_timeout);
-	len = gcp_inject_reply_reason.len < (int)sizeof(reason) - 1
-				  ? gcp_inject_reply_reason.len
+	gcp_schedule(ctx, gcp_prm.inject_ack_timeout);
+	len = gcp_prm.inject_reply_reason.len < (int)sizeof(reason) - 1
+				  ? gcp_prm.inject_reply_reason.len
 				  : (int)sizeof(reason) - 1;
-	memcpy(reason, gcp_inject_reply_reason.s, len);
+	memcpy(reason, gcp_prm.inject_reply_reason.s, len);
 	reason[len] = '\0';
 	/* ends the picker's own attempt; its ACK then triggers the delivery */
-	if(gcp_tmb.t_reply(msg, gcp_inject_reply_code, reason) < 0)
+	if(gcp_tmb.t_reply(msg, gcp_prm.inject_reply_code, reason) < 0)
 		LM_ERR("cannot reply to the picker's INVITE; the call is delivered "
 			   "after inject_ack_timeout\n");
 	return 2;
@@ -738,7 +618,7 @@ static int gcp_picker_is_local(struct sip_msg *msg, str *group)
 		get_authorized_cred(msg->authorization, &h);
 	if(h != NULL)
 		return 1;
-	if(gcp_require_auth) {
+	if(gcp_prm.require_auth) {
 		LM_NOTICE("pickup in group %.*s refused: the cfg checked no "
 				  "credentials of the picker (require_auth is on)\n",
 				group->len, group->s);
@@ -787,7 +667,7 @@ static struct cell *gcp_picker_transaction(struct sip_msg *msg, int *absorbed)
 static void gcp_claim_refuse(gcp_call_t *call, int reason)
 {
 	LM_NOTICE("call %.*s cannot be picked up (%s): trying the next one\n",
-			GCP_CALL_FMT(call), gcp_np_reason(reason));
+			GCP_CALLID_ARGS(call), gcp_np_reason(reason));
 	gcp_ring_block(gcp_ring, call, reason);
 	gcp_ring_release(gcp_ring, call);
 	gcp_ring_unref(gcp_ring, call);
@@ -804,25 +684,24 @@ static gcp_call_t *gcp_claim_deliverable(
 	int ret;
 
 	while((call = gcp_ring_claim(gcp_ring, group->s, group->len)) != NULL) {
-		if(call->attempts > gcp_max_pickup_attempts) {
+		if(call->attempts > gcp_prm.max_pickup_attempts) {
 			gcp_claim_refuse(call, GCP_NP_ATTEMPTS);
 			continue;
 		}
-		*mode = gcp_inject_first(call->flags) ? GCP_MODE_INJECT : gcp_mode;
+		*mode = gcp_inject_first(call->flags) ? GCP_MODE_INJECT : gcp_prm.mode;
 		if(*mode != GCP_MODE_INJECT) {
 			gcp_call_field(call, GCP_F_CONTACT, &clen);
 			ret = gcp_ring_to_tag(gcp_ring, call, tt, ttsize);
 			if(clen > 0 && ret > 0)
 				return call;
 			/* no Contact, or no branch rings with an early dialog */
-			if(gcp_mode != GCP_MODE_AUTO) {
+			if(gcp_prm.mode != GCP_MODE_AUTO) {
 				gcp_claim_refuse(call, GCP_NP_UNDELIVERABLE);
 				continue;
 			}
 			*mode = GCP_MODE_INJECT;
 		}
-		ret = gcp_with_transaction(
-				call->tindex, call->tlabel, gcp_branch_room_of, NULL);
+		ret = gcp_tm_with(call->tindex, call->tlabel, gcp_branch_room_of, NULL);
 		if(ret == 1)
 			return call;
 		gcp_claim_refuse(call, GCP_NP_UNDELIVERABLE);
@@ -841,30 +720,13 @@ int gcp_pickup(struct sip_msg *msg)
 	char tt[GCP_RING_MAX_TAG + 1];
 	int ret, mode, absorbed;
 
-	if(msg->first_line.type != SIP_REQUEST
-			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
-		LM_ERR("gcp_pickup() works on INVITE requests only\n");
+	if(gcp_msg_initial_invite(msg, "gcp_pickup") < 0)
 		return -1;
-	}
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->to == NULL
-			|| msg->callid == NULL || parse_from_header(msg) < 0) {
-		LM_ERR("gcp_pickup(): the INVITE lacks Call-ID, To or From\n");
-		return -1;
-	}
-	if(get_to(msg)->tag_value.len > 0) {
-		LM_ERR("gcp_pickup() is for initial INVITEs; this one has a To "
-			   "tag\n");
-		return -1;
-	}
-	if(parse_sip_msg_uri(msg) < 0) {
-		LM_ERR("gcp_pickup(): cannot parse the R-URI\n");
-		return -1;
-	}
 	group = msg->parsed_uri.user;
 	if(group.len == 0 || !gcp_store_is_group(&group))
 		return -2;
 	if(!gcp_picker_is_local(msg, &group)) {
-		update_stat(gcp_st_pickup_denied, 1);
+		update_stat(gcp_st.pickup_denied, 1);
 		return -4;
 	}
 	from = get_from(msg);
@@ -891,14 +753,14 @@ int gcp_pickup(struct sip_msg *msg)
 
 	call = gcp_claim_deliverable(&group, &mode, tt, sizeof(tt));
 	if(call == NULL) {
-		update_stat(gcp_st_pickup_empty, 1);
+		update_stat(gcp_st.pickup_empty, 1);
 		return -3;
 	}
 	ctx = gcp_ctx_new(call, mode, &from->uri, &contact, &dst);
 	if(ctx == NULL) {
-		update_stat(gcp_st_pickup_failed, 1);
+		update_stat(gcp_st.pickup_failed, 1);
 		LM_INFO("pickup of call %.*s failed: it can be picked up again\n",
-				GCP_CALL_FMT(call));
+				GCP_CALLID_ARGS(call));
 		gcp_ring_release(gcp_ring, call);
 		gcp_ring_unref(gcp_ring, call);
 		return -1;
@@ -908,7 +770,7 @@ int gcp_pickup(struct sip_msg *msg)
 	ctx->ptlabel = t->label;
 	LM_INFO("pickup in group %.*s by %.*s: call %.*s from %.*s to %.*s\n",
 			group.len, group.s, GCP_LOG_LEN(from->uri.len), from->uri.s,
-			GCP_CALL_FMT(call), call->len[GCP_F_CALLER],
+			GCP_CALLID_ARGS(call), call->len[GCP_F_CALLER],
 			gcp_call_field(call, GCP_F_CALLER, NULL), call->len[GCP_F_CALLEE],
 			gcp_call_field(call, GCP_F_CALLEE, NULL));
 	if(mode == GCP_MODE_INJECT)
@@ -956,8 +818,8 @@ static int gcp_check_original_of(struct cell *t, void *arg)
 	if(t->uas.status < 200 && !(t->flags & T_CANCELED)) {
 		LM_INFO("call %.*s: the caller's UA kept its first call ringing after "
 				"accepting the Replaces INVITE: cancelling it\n",
-				GCP_CALL_FMT(call));
-		gcp_track_cancel_picked(t);
+				GCP_CALLID_ARGS(call));
+		gcp_tm_cancel_picked(t);
 	}
 	return 0;
 }
@@ -971,7 +833,7 @@ static void gcp_pickup_due(gcp_pickup_ctx_t *ctx)
 				LM_INFO("no ACK from the picker %.*s within %d ms: "
 						"delivering the call anyway\n",
 						GCP_LOG_LEN(ctx->picker.len), ctx->picker.s,
-						gcp_inject_ack_timeout);
+						gcp_prm.inject_ack_timeout);
 				gcp_inject_deliver(ctx);
 			}
 			break;
@@ -980,22 +842,22 @@ static void gcp_pickup_due(gcp_pickup_ctx_t *ctx)
 					   ctx, GCP_PH_REPLACES_WAIT, GCP_PH_REPLACES_CANCEL)) {
 				LM_INFO("call %.*s: no answer to the Replaces INVITE within "
 						"%d ms: cancelling it\n",
-						GCP_CALL_FMT(ctx->call), gcp_auto_timeout);
-				gcp_schedule(ctx, gcp_auto_timeout);
-				gcp_with_transaction(ctx->ptindex, ctx->ptlabel,
-						gcp_cancel_branches_of, NULL);
+						GCP_CALLID_ARGS(ctx->call), gcp_prm.auto_timeout);
+				gcp_schedule(ctx, gcp_prm.auto_timeout);
+				gcp_tm_with(ctx->ptindex, ctx->ptlabel, gcp_cancel_branches_of,
+						NULL);
 			}
 			break;
 		case GCP_PH_REPLACES_CANCEL:
 			/* the CANCEL did not end it either: fall back first, so that
 			 * the ACK to our reply finds the new phase */
 			if(gcp_auto_fallback(ctx, GCP_PH_REPLACES_CANCEL))
-				gcp_with_transaction(
+				gcp_tm_with(
 						ctx->ptindex, ctx->ptlabel, gcp_reply_picker_of, NULL);
 			break;
 		case GCP_PH_PICKED_CHECK:
 			if(gcp_phase_cas(ctx, GCP_PH_PICKED_CHECK, GCP_PH_DONE))
-				gcp_with_transaction(ctx->call->tindex, ctx->call->tlabel,
+				gcp_tm_with(ctx->call->tindex, ctx->call->tlabel,
 						gcp_check_original_of, ctx->call);
 			break;
 	}

@@ -727,6 +727,20 @@ void gcp_ring_set_flags(gcp_ring_t *ring, gcp_call_t *call, int flags)
 	unlock_slot(ring, group_lock_of(ring, bucket));
 }
 
+int gcp_ring_flags(gcp_ring_t *ring, gcp_call_t *call)
+{
+	unsigned bucket;
+	int flags;
+
+	if(!ring || !call)
+		return 0;
+	bucket = call_bucket(ring, call);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	flags = call->flags;
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return flags;
+}
+
 int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call)
 {
 	unsigned bucket;

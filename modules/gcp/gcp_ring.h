@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* longest strings stored; a longer one makes gcp_ring_track() refuse */
 #define GCP_RING_MAX_NUMBER 32
@@ -137,6 +138,10 @@ static inline const char *gcp_call_field(
 	return c->data + c->off[field];
 }
 
+/* a call's Call-ID as the two arguments of a "%.*s" (log lines) */
+#define GCP_CALLID_ARGS(call) \
+	(int)(call)->len[GCP_F_CALLID], gcp_call_field((call), GCP_F_CALLID, NULL)
+
 typedef struct gcp_call_info
 {
 	const char *s[GCP_F_COUNT]; /* GCP_F_TO_TAG is ignored here */
@@ -212,8 +217,9 @@ gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len);
  * claimer's reference is kept (unref it separately). */
 int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call);
 
-/* Add flags to the call's flags (under its lock). */
+/* Add flags to the call's flags; read them (both under its lock). */
 void gcp_ring_set_flags(gcp_ring_t *ring, gcp_call_t *call, int flags);
+int gcp_ring_flags(gcp_ring_t *ring, gcp_call_t *call);
 
 /* CLAIMED -> PICKED; returns 1 on this transition, else 0. */
 int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call);
@@ -246,6 +252,16 @@ unsigned gcp_ring_expire(
 typedef int (*gcp_ring_visit_f)(const gcp_call_t *call, void *arg);
 void gcp_ring_foreach(gcp_ring_t *ring, const char *group, size_t len,
 		gcp_ring_visit_f visit, void *arg);
+
+/* the ring table's clock: monotonic milliseconds (every process reads the
+ * same clock) */
+static inline uint64_t gcp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* counters (approximate while others change the table) */
 unsigned gcp_ring_count(gcp_ring_t *ring);	  /* linked calls */

@@ -34,9 +34,10 @@
 #include "../../core/rpc.h"
 #include "../../core/rpc_lookup.h"
 
-#include "gcp_mod.h"
+#include "gcp_env.h"
 #include "gcp_store.h"
 #include "gcp_rpc.h"
+#include "gcp_track.h"
 
 /* ---- arguments ---- */
 

@@ -25,13 +25,34 @@
 #include "../../core/parser/contact/parse_contact.h"
 #include "../../modules/tm/t_cancel.h"
 
-#include "gcp_mod.h"
+#include "gcp_env.h"
 #include "gcp_sip.h"
 #include "gcp_store.h"
 #include "gcp_track.h"
+#include "gcp_tm.h"
+#include "gcp_msg.h"
 
-#define GCP_REASON_HDR \
-	"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+const char *gcp_np_reason(int not_pickable)
+{
+	switch(not_pickable) {
+		case 0:
+			return "";
+		case GCP_NP_PERSONAL:
+			return "personal contact";
+		case GCP_NP_NO_REPLACES:
+			return "caller lacks Replaces";
+		case GCP_NP_ANSWERED:
+			return "answered";
+		case GCP_NP_TAG:
+			return "To tag too long";
+		case GCP_NP_UNDELIVERABLE:
+			return "cannot be delivered";
+		case GCP_NP_ATTEMPTS:
+			return "pickup attempts used up";
+		default:
+			return "not pickable";
+	}
+}
 
 /* what a stored string is, for log lines */
 static const char *gcp_field_name(int field)
@@ -54,124 +75,6 @@ static const char *gcp_field_name(int field)
 		default:
 			return "string";
 	}
-}
-
-/* 1 when the caller's User-Agent matches the no_replaces_ua modparam: its
- * "replaces" is not to be trusted, so it never gets a Replaces INVITE */
-static int gcp_ua_cannot_replace(struct sip_msg *msg)
-{
-	str *ua;
-
-	if(gcp_no_replaces_ua.len == 0 || msg->user_agent == NULL)
-		return 0;
-	ua = &msg->user_agent->body;
-	if(!gcp_ua_matches(
-			   gcp_no_replaces_ua.s, gcp_no_replaces_ua.len, ua->s, ua->len))
-		return 0;
-	LM_DBG("caller's User-Agent '%.*s' matches no_replaces_ua: its call "
-		   "is treated as without Replaces support\n",
-			ua->len, ua->s);
-	return 1;
-}
-
-/* 1 when a Supported or Require header lists the option tag "replaces" */
-static int gcp_lists_replaces(struct sip_msg *msg)
-{
-	struct hdr_field *hf;
-	char *p, *end, *tok;
-	int len;
-
-	for(hf = msg->headers; hf; hf = hf->next) {
-		if(hf->type != HDR_SUPPORTED_T && hf->type != HDR_REQUIRE_T)
-			continue;
-		p = hf->body.s;
-		end = hf->body.s + hf->body.len;
-		while(p < end) {
-			while(p < end
-					&& (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r'
-							|| *p == '\n'))
-				p++;
-			tok = p;
-			while(p < end && *p != ',' && *p != ' ' && *p != '\t' && *p != '\r'
-					&& *p != '\n')
-				p++;
-			len = p - tok;
-			if(len == 8 && strncasecmp(tok, "replaces", 8) == 0)
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/* first Contact URI of the message, or an empty str */
-str gcp_msg_contact_uri(struct sip_msg *msg)
-{
-	str none = STR_NULL;
-	contact_body_t *cb;
-
-	if(msg->contact == NULL || parse_contact(msg->contact) < 0)
-		return none;
-	cb = (contact_body_t *)msg->contact->parsed;
-	if(cb == NULL || cb->star || cb->contacts == NULL)
-		return none;
-	return cb->contacts->uri;
-}
-
-/* Where a request to the Contact of msg's sender goes: the source address
- * of msg when the Contact is not reachable as it is: another host than the
- * source (NAT), or a connection-oriented transport (reuse the phone's
- * connection). The same host on another UDP port is a phone that sends
- * from one port and listens on its Contact port: the Contact is used
- * (dst empty). dst may point into a buffer of Kamailio's core: copy it
- * before the next message is looked at. */
-int gcp_msg_contact_dst(struct sip_msg *msg, str *contact, str *dst)
-{
-	struct sip_uri cu;
-	char *ip;
-	int iplen;
-
-	dst->s = NULL;
-	dst->len = 0;
-	if(parse_uri(contact->s, contact->len, &cu) < 0) {
-		LM_ERR("the Contact <%.*s> is not a SIP URI\n", contact->len,
-				contact->s);
-		return -1;
-	}
-	ip = ip_addr2a(&msg->rcv.src_ip);
-	iplen = strlen(ip);
-	if(msg->rcv.proto == PROTO_UDP && cu.host.len == iplen
-			&& strncasecmp(cu.host.s, ip, iplen) == 0)
-		return 0;
-	return get_src_uri(msg, 1, dst) < 0 ? -1 : 0;
-}
-
-/* The caller gave up or a final reply was sent: cancel the member's
- * branches saying the call was completed elsewhere when it was picked up,
- * so the phone logs no missed call. Runs before tm prepares its own
- * CANCELs (TMCB_E2ECANCEL_IN), which then find every branch done. */
-void gcp_track_cancel_picked(struct cell *t)
-{
-	struct cancel_info ci;
-	struct cancel_reason *cr;
-	int len = sizeof(GCP_REASON_HDR) - 1;
-
-	/* also for branches that answer 1xx only later: tm then builds their
-	 * CANCEL from uas.cancel_reas */
-	cr = shm_malloc(sizeof(*cr) + len);
-	if(cr) {
-		cr->cause = CANCEL_REAS_PACKED_HDRS;
-		cr->u.packed_hdrs.s = (char *)(cr + 1);
-		cr->u.packed_hdrs.len = len;
-		memcpy(cr->u.packed_hdrs.s, GCP_REASON_HDR, len);
-		if(atomic_cmpxchg_long((void *)&t->uas.cancel_reas, 0, (long)cr) != 0)
-			shm_free(cr);
-	}
-	init_cancel_info(&ci);
-	gcp_tmb.prepare_to_cancel(t, &ci.cancel_bitmap, 0);
-	if(ci.cancel_bitmap == 0)
-		return;
-	ci.reason.cause = 200;
-	gcp_tmb.cancel_uacs(t, &ci, 0);
 }
 
 static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
@@ -200,9 +103,8 @@ static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
 						== GCP_RING_E_TOO_LONG)
 					LM_WARN("call %.*s: To tag of %d bytes is over the "
 							"limit of %d: the call cannot be picked up\n",
-							call->len[GCP_F_CALLID],
-							gcp_call_field(call, GCP_F_CALLID, NULL),
-							tb->tag_value.len, GCP_RING_MAX_TAG);
+							GCP_CALLID_ARGS(call), tb->tag_value.len,
+							GCP_RING_MAX_TAG);
 			} else if(ps->code >= 200 && ps->code < 300) {
 				/* answered: not pickable any more, even before the
 				 * final reply is out */
@@ -223,10 +125,11 @@ static void gcp_track_cb(struct cell *t, int type, struct tmcb_params *ps)
 			state = gcp_ring_state(gcp_ring, call);
 			if(state == GCP_CALL_PICKED
 					|| (state == GCP_CALL_CLAIMED
-							&& (call->flags & GCP_CF_VIA_REPLACES))) {
+							&& (gcp_ring_flags(gcp_ring, call)
+									& GCP_CF_VIA_REPLACES))) {
 				/* with Replaces, the caller's UA cancels its early dialog
 				 * because the picker's INVITE replaced it */
-				gcp_track_cancel_picked(t);
+				gcp_tm_cancel_picked(t);
 			}
 			gcp_ring_forget(gcp_ring, call);
 			break;
@@ -252,26 +155,10 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	str callee, grp, contact, contact_dst = STR_NULL;
 	int rc, types;
 
-	if(msg->first_line.type != SIP_REQUEST
-			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
-		LM_ERR("gcp_track() works on INVITE requests only\n");
-		return -1;
-	}
 	if(msg->id == _gcp_last_msg_id)
 		return _gcp_last_ret;
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
-			|| msg->to == NULL || parse_from_header(msg) < 0) {
-		LM_ERR("gcp_track(): the INVITE lacks Call-ID, To or From\n");
+	if(gcp_msg_initial_invite(msg, "gcp_track") < 0)
 		return -1;
-	}
-	if(get_to(msg)->tag_value.len > 0) {
-		LM_ERR("gcp_track() is for initial INVITEs; this one has a To tag\n");
-		return -1;
-	}
-	if(parse_sip_msg_uri(msg) < 0) {
-		LM_ERR("gcp_track(): cannot parse the R-URI\n");
-		return -1;
-	}
 	callee = msg->parsed_uri.user;
 	if(group_param && group_param->len > 0) {
 		if(!gcp_store_is_group(group_param)) {
@@ -309,8 +196,8 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	info.s[GCP_F_CONTACT] = contact.s;
 	info.len[GCP_F_CONTACT] = contact.len;
 	/* a caller that sent no Contact cannot be sent a Replaces INVITE */
-	if(contact.len > 0 && gcp_lists_replaces(msg)
-			&& !gcp_ua_cannot_replace(msg))
+	if(contact.len > 0 && gcp_msg_lists_replaces(msg)
+			&& !gcp_msg_ua_cannot_replace(msg))
 		info.flags |= GCP_CF_REPLACES;
 	if(contact.len > 0 && !gcp_inject_first(info.flags)) {
 		/* the Replaces INVITE goes where the caller is reached */
@@ -321,7 +208,7 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 	}
 	if(gcp_store_is_personal(&callee, &furi->user, &furi->host))
 		info.not_pickable = GCP_NP_PERSONAL;
-	else if(gcp_mode == GCP_MODE_REPLACES && gcp_require_replaces
+	else if(gcp_prm.mode == GCP_MODE_REPLACES && gcp_prm.require_replaces
 			&& !(info.flags & GCP_CF_REPLACES))
 		info.not_pickable = GCP_NP_NO_REPLACES;
 
@@ -365,7 +252,7 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 		gcp_ring_detach(gcp_ring, call);
 		return -1;
 	}
-	update_stat(gcp_st_tracked, 1);
+	update_stat(gcp_st.tracked, 1);
 	_gcp_last_msg_id = msg->id;
 	_gcp_last_ret = info.not_pickable ? -3 : 1;
 	LM_DBG("call %.*s to %.*s tracked in group %.*s%s\n",

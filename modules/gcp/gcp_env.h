@@ -1,0 +1,74 @@
+/*
+ * gcp - Group Call Pickup for Kamailio
+ *
+ * Copyright (C) 2026 the gcp authors
+ *
+ * This file is part of gcp, free software under the GNU General Public
+ * License version 2 or (at your option) any later version.
+ */
+
+/*
+ * What every glue file of the module reads: the parameters (one struct,
+ * gcp_prm, its defaults here and its checked values filled in by
+ * mod_init() before any child starts: read-only after that), tm's API, the
+ * ring table and the statistics. Data only: this file calls nobody.
+ */
+
+#ifndef _GCP_ENV_H_
+#define _GCP_ENV_H_
+
+#include "../../core/str.h"
+#include "../../core/counters.h"
+#include "../../modules/tm/tm_load.h"
+
+#include "gcp_ring.h"
+
+/* how a pickup reaches the call (gcp_prm.mode) */
+#define GCP_MODE_INJECT 1
+#define GCP_MODE_REPLACES 2
+#define GCP_MODE_AUTO 3
+
+typedef struct gcp_params
+{
+	char *config_file; /* absolute once mod_init() resolved it */
+	char *mode_name;   /* as given: inject, replaces or auto */
+	int mode;		   /* GCP_MODE_* of mode_name */
+	int require_replaces;
+	int max_ring_time; /* s */
+	int max_calls;
+	int hash_size;
+	int inject_reply_code;
+	str inject_reply_reason;
+	str inject_headers_given; /* as given: lines ended by LF or CRLF */
+	str inject_headers;		  /* the same, each line CRLF-ended (pkg) */
+	int inject_ack_timeout;	  /* ms */
+	int auto_timeout;		  /* ms */
+	int picked_cancel_delay;  /* ms */
+	/* callers whose UA lists "replaces" but cannot complete a Replaces
+	 * pickup of its own early call (docs/INTEROP.md) */
+	str no_replaces_ua;
+	str event_callback;
+	/* 1: a picker must have credentials that the cfg checked */
+	int require_auth;
+	/* pickups one call may be given before it is not pickable any more
+	 * (every failed attempt costs a tm branch of the ringing call) */
+	int max_pickup_attempts;
+} gcp_params_t;
+
+extern gcp_params_t gcp_prm;
+
+typedef struct gcp_stats
+{
+	stat_var *tracked;
+	stat_var *picked;
+	stat_var *pickup_empty;
+	stat_var *pickup_denied;
+	stat_var *pickup_failed;
+} gcp_stats_t;
+
+extern gcp_stats_t gcp_st;
+
+extern struct tm_binds gcp_tmb;
+extern gcp_ring_t *gcp_ring;
+
+#endif
