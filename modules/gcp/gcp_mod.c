@@ -243,20 +243,30 @@ static int mod_init(void)
 		return -1;
 	}
 	if(gcp_prm.auto_timeout < 100) {
-		LM_ERR("auto_timeout must be at least 100 (ms)\n");
+		LM_ERR("auto_timeout is %d: it must be at least 100 (ms)\n",
+				gcp_prm.auto_timeout);
 		return -1;
 	}
 	if(gcp_prm.max_ring_time <= 0) {
-		LM_ERR("max_ring_time must be a positive number of seconds\n");
+		LM_ERR("max_ring_time is %d: it must be a positive number of "
+			   "seconds\n",
+				gcp_prm.max_ring_time);
 		return -1;
 	}
-	if(gcp_prm.max_calls < 0 || gcp_prm.hash_size <= 0
-			|| gcp_prm.hash_size > 65536) {
-		LM_ERR("max_calls must be >= 0 and hash_size 1..65536\n");
+	if(gcp_prm.max_calls < 0) {
+		LM_ERR("max_calls is %d: it must be 0 (no limit) or more\n",
+				gcp_prm.max_calls);
+		return -1;
+	}
+	if(gcp_prm.hash_size <= 0 || gcp_prm.hash_size > GCP_RING_MAX_BUCKETS) {
+		LM_ERR("hash_size is %d: it must be 1..%d\n", gcp_prm.hash_size,
+				GCP_RING_MAX_BUCKETS);
 		return -1;
 	}
 	if(gcp_prm.inject_reply_code < 300 || gcp_prm.inject_reply_code > 699) {
-		LM_ERR("inject_reply_code must be a final non-2xx code (300..699)\n");
+		LM_ERR("inject_reply_code is %d: it must be a final non-2xx code "
+			   "(300..699)\n",
+				gcp_prm.inject_reply_code);
 		return -1;
 	}
 	if(gcp_prm.inject_ack_timeout < 0)

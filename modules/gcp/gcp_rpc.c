@@ -739,8 +739,9 @@ static const char *gcp_rpc_state(const gcp_rpc_call_t *r, int *pickable)
 static const char *gcp_rpc_calls_doc[] = {
 		"Calls tracked now, oldest first: [group]. Each: group (the group at "
 		"the time the call was tracked), callee, caller, callid, seconds "
-		"(ringing, or since tracked when not ringing yet), pickable (yes/no) "
-		"and state (pickable, or why not).",
+		"(ringing, or since tracked when not ringing yet), pickable (yes/no), "
+		"state (pickable, or why not) and delivery (inject or replaces: how "
+		"a pickup would reach it now).",
 		0};
 
 static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
