@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gcp_config.h"
+#include "gcp_model.h"
+#include "gcp_snap.h"
+#include "gcp_xml.h"
 
 static char err[GCP_ERR_LEN];
 
