@@ -626,44 +626,20 @@ START_TEST(test_error_one_line)
 }
 END_TEST
 
-static Suite *model_suite(void)
-{
-	Suite *s = suite_create("gcp_model");
-	TCase *t = tcase_create("model");
-
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, test_number_valid);
-	tcase_add_test(t, test_range_add);
-	tcase_add_test(t, test_range_name_rules);
-	tcase_add_test(t, test_range_number_rules);
-	tcase_add_test(t, test_range_mixed_shape);
-	tcase_add_test(t, test_range_reversed);
-	tcase_add_test(t, test_range_pool_rules);
-	tcase_add_test(t, test_overlap_adjacent_ok);
-	tcase_add_test(t, test_overlap_refused);
-	tcase_add_test(t, test_overlap_other_length_ok);
-	tcase_add_test(t, test_overlap_other_prefix_ok);
-	tcase_add_test(t, test_range_update);
-	tcase_add_test(t, test_range_update_members);
-	tcase_add_test(t, test_range_remove);
-	tcase_add_test(t, test_range_add_covers_member);
-	tcase_add_test(t, test_member_set);
-	tcase_add_test(t, test_member_user_rules);
-	tcase_add_test(t, test_member_group_rules);
-	tcase_add_test(t, test_member_group_number);
-	tcase_add_test(t, test_member_move);
-	tcase_add_test(t, test_member_remove);
-	tcase_add_test(t, test_personal_add);
-	tcase_add_test(t, test_personal_invalid);
-	tcase_add_test(t, test_personal_duplicate);
-	tcase_add_test(t, test_personal_limit);
-	tcase_add_test(t, test_personal_remove);
-	tcase_add_test(t, test_error_one_line);
-	suite_add_tcase(s, t);
-	return s;
-}
-
 int main(void)
 {
-	return cfg_run(model_suite());
+	Suite *s = suite_create("gcp_model");
+
+	CFG_TCASE(s, "model", 60, test_number_valid, test_range_add,
+			test_range_name_rules, test_range_number_rules,
+			test_range_mixed_shape, test_range_reversed, test_range_pool_rules,
+			test_overlap_adjacent_ok, test_overlap_refused,
+			test_overlap_other_length_ok, test_overlap_other_prefix_ok,
+			test_range_update, test_range_update_members, test_range_remove,
+			test_range_add_covers_member, test_member_set,
+			test_member_user_rules, test_member_group_rules,
+			test_member_group_number, test_member_move, test_member_remove,
+			test_personal_add, test_personal_invalid, test_personal_duplicate,
+			test_personal_limit, test_personal_remove, test_error_one_line);
+	return cfg_run(s);
 }

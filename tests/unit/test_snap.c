@@ -308,23 +308,11 @@ START_TEST(test_snap_10000)
 }
 END_TEST
 
-static Suite *snap_suite(void)
-{
-	Suite *s = suite_create("gcp_snap");
-	TCase *t = tcase_create("snap");
-
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, test_clone);
-	tcase_add_test(t, test_snap_empty);
-	tcase_add_test(t, test_snap_lookups);
-	tcase_add_test(t, test_snap_personal);
-	tcase_add_test(t, test_snap_thaw);
-	tcase_add_test(t, test_snap_10000);
-	suite_add_tcase(s, t);
-	return s;
-}
-
 int main(void)
 {
-	return cfg_run(snap_suite());
+	Suite *s = suite_create("gcp_snap");
+
+	CFG_TCASE(s, "snap", 60, test_clone, test_snap_empty, test_snap_lookups,
+			test_snap_personal, test_snap_thaw, test_snap_10000);
+	return cfg_run(s);
 }

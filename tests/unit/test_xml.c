@@ -433,36 +433,17 @@ START_TEST(test_xml_silent)
 }
 END_TEST
 
-static Suite *xml_suite(void)
-{
-	Suite *s = suite_create("gcp_xml");
-	TCase *t = tcase_create("xml");
-
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, test_xml_example);
-	tcase_add_test(t, test_xml_lenient_bits);
-	tcase_add_test(t, test_xml_malformed);
-	tcase_add_test(t, test_xml_structure);
-	tcase_add_test(t, test_xml_text);
-	tcase_add_test(t, test_xml_dtd_refused);
-	tcase_add_test(t, test_xml_billion_laughs);
-	tcase_add_test(t, test_xml_entities);
-	tcase_add_test(t, test_xml_too_big);
-	tcase_add_test(t, test_xml_big_lines);
-	tcase_add_test(t, test_xml_model_rules);
-	tcase_add_test(t, test_xml_too_many_personal);
-	tcase_add_test(t, test_xml_silent);
-	suite_add_tcase(s, t);
-	/* a parser that tries to read the FIFO blocks: fail fast */
-	t = tcase_create("no_load");
-	tcase_set_timeout(t, 10);
-	tcase_add_test(t, test_xml_external_entity);
-	tcase_add_test(t, test_xml_external_dtd);
-	suite_add_tcase(s, t);
-	return s;
-}
-
 int main(void)
 {
-	return cfg_run(xml_suite());
+	Suite *s = suite_create("gcp_xml");
+
+	CFG_TCASE(s, "xml", 60, test_xml_example, test_xml_lenient_bits,
+			test_xml_malformed, test_xml_structure, test_xml_text,
+			test_xml_dtd_refused, test_xml_billion_laughs, test_xml_entities,
+			test_xml_too_big, test_xml_big_lines, test_xml_model_rules,
+			test_xml_too_many_personal, test_xml_silent);
+	/* a parser that tries to read the FIFO blocks: fail fast */
+	CFG_TCASE(
+			s, "no_load", 10, test_xml_external_entity, test_xml_external_dtd);
+	return cfg_run(s);
 }

@@ -482,29 +482,14 @@ START_TEST(test_save_dir_fsync_fails)
 }
 END_TEST
 
-static Suite *xml_file_suite(void)
-{
-	Suite *s = suite_create("gcp_xml_file");
-	TCase *t = tcase_create("xml_file");
-
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, test_load_missing);
-	tcase_add_test(t, test_load_errors);
-	tcase_add_test(t, test_roundtrip);
-	tcase_add_test(t, test_to_xml_canonical);
-	tcase_add_test(t, test_save_load);
-	tcase_add_test(t, test_save_bad_folder);
-	tcase_add_test(t, test_save_planted_link);
-	tcase_add_test(t, test_save_new_mode);
-	tcase_add_test(t, test_save_keeps_mode);
-	tcase_add_test(t, test_save_keeps_owner);
-	tcase_add_test(t, test_save_owner_not_root);
-	tcase_add_test(t, test_save_dir_fsync_fails);
-	suite_add_tcase(s, t);
-	return s;
-}
-
 int main(void)
 {
-	return cfg_run(xml_file_suite());
+	Suite *s = suite_create("gcp_xml_file");
+
+	CFG_TCASE(s, "xml_file", 60, test_load_missing, test_load_errors,
+			test_roundtrip, test_to_xml_canonical, test_save_load,
+			test_save_bad_folder, test_save_planted_link, test_save_new_mode,
+			test_save_keeps_mode, test_save_keeps_owner,
+			test_save_owner_not_root, test_save_dir_fsync_fails);
+	return cfg_run(s);
 }
