@@ -369,12 +369,10 @@ gcp_cfg_t *gcp_snap_thaw(const void *snap)
 	rs = (const snap_range_t *)(base + h->ranges);
 	ms = (const snap_member_t *)(base + h->members);
 	ps = (const snap_personal_t *)(base + h->personal);
-	if(h->nranges) {
-		cfg->ranges =
-				gcp_cfg_alloc_arr((size_t)h->nranges, sizeof(gcp_range_t));
-		if(!cfg->ranges)
-			goto oom;
-	}
+	/* an array of none is NULL, as in a model the gcp_cfg_* functions fill */
+	cfg->ranges = gcp_cfg_alloc_arr((size_t)h->nranges, sizeof(gcp_range_t));
+	if(h->nranges && !cfg->ranges)
+		goto oom;
 	/* counted as filled so that gcp_cfg_free can undo a partial thaw */
 	for(i = 0; i < h->nranges; i++) {
 		gcp_range_t *r = &cfg->ranges[cfg->nranges++];
@@ -388,24 +386,18 @@ gcp_cfg_t *gcp_snap_thaw(const void *snap)
 	}
 	if(cfg->nranges)
 		qsort(cfg->ranges, cfg->nranges, sizeof(gcp_range_t), range_name_cmp);
-	if(h->nmembers) {
-		cfg->members =
-				gcp_cfg_alloc_arr((size_t)h->nmembers, sizeof(gcp_member_t));
-		if(!cfg->members)
-			goto oom;
-	}
+	cfg->members = gcp_cfg_alloc_arr((size_t)h->nmembers, sizeof(gcp_member_t));
+	if(h->nmembers && !cfg->members)
+		goto oom;
 	for(i = 0; i < h->nmembers; i++) {
 		gcp_member_t *m = &cfg->members[cfg->nmembers++];
 		m->user = snap_dup(base, ms[i].user);
 		m->group = snap_dup(base, ms[i].group);
 		if(!m->user || !m->group)
 			goto oom;
-		if(ms[i].pcount) {
-			m->personal =
-					gcp_cfg_alloc_arr((size_t)ms[i].pcount, sizeof(char *));
-			if(!m->personal)
-				goto oom;
-		}
+		m->personal = gcp_cfg_alloc_arr((size_t)ms[i].pcount, sizeof(char *));
+		if(ms[i].pcount && !m->personal)
+			goto oom;
 		for(j = 0; j < ms[i].pcount; j++) {
 			m->personal[j] = snap_dup(base, ps[ms[i].pfirst + j].contact);
 			if(!m->personal[j])

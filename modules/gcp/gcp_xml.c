@@ -75,28 +75,20 @@ static void put(obuf_t *o, const char *s)
 	put_n(o, s, strlen(s));
 }
 
+/* the five predefined entities, for text and attribute values alike */
 static void put_esc(obuf_t *o, const char *s)
 {
+	static const char special[] = "&<>\"'";
+	static const char *const entity[] = {
+			"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+	const char *e;
+
 	for(; *s; s++) {
-		switch(*s) {
-			case '&':
-				put(o, "&amp;");
-				break;
-			case '<':
-				put(o, "&lt;");
-				break;
-			case '>':
-				put(o, "&gt;");
-				break;
-			case '"':
-				put(o, "&quot;");
-				break;
-			case '\'':
-				put(o, "&apos;");
-				break;
-			default:
-				put_n(o, s, 1);
-		}
+		e = strchr(special, *s); /* never the NUL: the loop stops there */
+		if(e)
+			put(o, entity[e - special]);
+		else
+			put_n(o, s, 1);
 	}
 }
 
