@@ -15,33 +15,23 @@
 #include <limits.h>
 #include <string.h>
 
+#include "gcp_ascii.h"
 #include "gcp_sip.h"
-
-/* ASCII only: the grammar is ASCII, whatever the locale says */
-static int is_alnum(unsigned char ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z')
-		   || (ch >= 'A' && ch <= 'Z');
-}
-
-static int is_hex(unsigned char ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')
-		   || (ch >= 'A' && ch <= 'F');
-}
 
 /* RFC 3261 token */
 static int is_token(unsigned char ch)
 {
-	return is_alnum(ch) || (ch && strchr("-.!%*_+`'~", ch));
+	return gcp_is_alnum(ch) || (ch && strchr("-.!%*_+`'~", ch));
 }
 
 /* RFC 3261 word (callid halves) */
 static int is_word(unsigned char ch)
 {
-	return is_alnum(ch) || (ch && strchr("-.!%*_+`'~()<>:\\\"/[]?{}", ch));
+	return gcp_is_alnum(ch) || (ch && strchr("-.!%*_+`'~()<>:\\\"/[]?{}", ch));
 }
 
+/* Output of bounded size: p[0..size) (NULL when size is 0); a write that
+ * does not fit sets overflow and writes nothing, nor does any after it. */
 typedef struct outbuf
 {
 	char *p;
@@ -50,14 +40,14 @@ typedef struct outbuf
 	int overflow;
 } outbuf_t;
 
-/* keeps one byte for the final NUL */
 static void out_put(outbuf_t *o, const char *s, size_t n)
 {
-	if(o->overflow || n >= o->size - o->len) {
+	if(o->overflow || n > o->size - o->len) {
 		o->overflow = 1;
 		return;
 	}
-	memcpy(o->p + o->len, s, n);
+	if(n)
+		memcpy(o->p + o->len, s, n);
 	o->len += n;
 }
 
@@ -73,7 +63,8 @@ static void out_escaped(outbuf_t *o, const char *s, size_t n, size_t sep,
 		if(i == sep)
 			ok = 1;
 		else if(ch == '%')
-			ok = i + 2 < n && is_hex(s[i + 1]) && is_hex(s[i + 2]);
+			ok = i + 2 < n && gcp_is_hex((unsigned char)s[i + 1])
+				 && gcp_is_hex((unsigned char)s[i + 2]);
 		else
 			ok = allowed(ch);
 		if(ok) {
@@ -89,7 +80,8 @@ int gcp_replaces_value(const char *callid, size_t callid_len,
 		const char *to_tag, size_t to_tag_len, const char *from_tag,
 		size_t from_tag_len, int early_only, char *out, size_t outsize)
 {
-	outbuf_t o = {out, outsize, 0, 0};
+	/* size one less than out: room for the final NUL */
+	outbuf_t o = {out, outsize ? outsize - 1 : 0, 0, 0};
 	size_t sep = (size_t)-1;
 
 	if(!out || outsize == 0)
@@ -137,43 +129,17 @@ static int is_m_line(const char *in, size_t len, size_t i)
 /* "m=audio ", any case (media tokens compare case-insensitively) */
 static int is_audio(const char *in, size_t e, size_t i)
 {
-	static const char a[] = "audio";
+	static const char a[] = "audio"; /* lower case: gcp_case_eq folds both */
 
 	if(e - i < 8)
 		return 0;
-	for(int k = 0; k < 5; k++) {
-		char ch = in[i + 2 + k];
-		if(ch >= 'A' && ch <= 'Z')
-			ch = (char)(ch - 'A' + 'a');
-		if(ch != a[k])
-			return 0;
-	}
-	return in[i + 7] == ' ';
-}
-
-typedef struct sdpout
-{
-	char *p;
-	size_t size;
-	size_t len;
-	int overflow;
-} sdpout_t;
-
-static void sdp_put(sdpout_t *o, const char *s, size_t n)
-{
-	if(o->overflow || n > o->size - o->len) {
-		o->overflow = 1;
-		return;
-	}
-	if(n)
-		memcpy(o->p + o->len, s, n);
-	o->len += n;
+	return gcp_case_eq(in + i + 2, a, 5) && in[i + 7] == ' ';
 }
 
 /* Copies the m= line in[i..e) with port 0 in place of "<port>[/n]".
  * Returns 1 when that changed a byte, 0 when it was already port 0, -1
  * when the line is not "m=<media> <port>...". */
-static int put_disabled_m(sdpout_t *o, const char *in, size_t i, size_t e)
+static int put_disabled_m(outbuf_t *o, const char *in, size_t i, size_t e)
 {
 	size_t m = i + 2, p, q;
 
@@ -194,16 +160,16 @@ static int put_disabled_m(sdpout_t *o, const char *in, size_t i, size_t e)
 		while(q < e && in[q] >= '0' && in[q] <= '9')
 			q++;
 	}
-	sdp_put(o, in + i, p - i);
-	sdp_put(o, "0", 1);
-	sdp_put(o, in + q, e - q);
+	out_put(o, in + i, p - i);
+	out_put(o, "0", 1);
+	out_put(o, in + q, e - q);
 	return !(q == p + 1 && in[p] == '0');
 }
 
 int gcp_sdp_audio_only(const char *in, size_t len, int mode, char *out,
 		size_t outsize, int *changed)
 {
-	sdpout_t o = {out, out ? outsize : 0, 0, 0};
+	outbuf_t o = {out, out ? outsize : 0, 0, 0};
 	size_t i, e;
 	int nm = 0, drop = 0, chg = 0;
 
@@ -232,7 +198,7 @@ int gcp_sdp_audio_only(const char *in, size_t len, int mode, char *out,
 			}
 		}
 		if(!drop)
-			sdp_put(&o, in + i, e - i);
+			out_put(&o, in + i, e - i);
 	}
 	if(nm == 0)
 		return -1;
@@ -243,26 +209,14 @@ int gcp_sdp_audio_only(const char *in, size_t len, int mode, char *out,
 	return (int)o.len;
 }
 
-/* ASCII-only tolower: locale-independent, for header text */
-static int lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 static int contains_nocase(
 		const char *hay, size_t hay_len, const char *pat, size_t pat_len)
 {
 	if(pat_len > hay_len)
 		return 0;
-	for(size_t i = 0; i + pat_len <= hay_len; i++) {
-		size_t j = 0;
-		while(j < pat_len
-				&& lower((unsigned char)hay[i + j])
-						   == lower((unsigned char)pat[j]))
-			j++;
-		if(j == pat_len)
+	for(size_t i = 0; i + pat_len <= hay_len; i++)
+		if(gcp_case_eq(hay + i, pat, pat_len))
 			return 1;
-	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "../../core/locking.h"
 #include "../../core/mem/shm_mem.h"
 
+#include "gcp_snap.h"
 #include "gcp_store.h"
 
 typedef struct gcp_store

@@ -8,7 +8,7 @@
  */
 
 /*
- * The configuration in force: one snapshot (gcp_config.h) in shm, read by
+ * The configuration in force: one snapshot (gcp_snap.h) in shm, read by
  * every SIP worker under a short lock, replaced as a whole by a change.
  */
 
@@ -16,7 +16,8 @@
 #define _GCP_STORE_H_
 
 #include "../../core/str.h"
-#include "gcp_config.h"
+#include "gcp_model.h"
+#include "gcp_xml.h"
 
 int gcp_store_init(const char *path);
 void gcp_store_destroy(void);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gcp_config.h"
+#include "gcp_model.h"
+#include "gcp_snap.h"
+#include "gcp_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gcp_config.h"
+#include "gcp_model.h"
+#include "gcp_xml.h"
 
 #define FIELDS 8
 
