@@ -14,7 +14,7 @@
  * a private copy of the model in force is changed by the same gcp_cfg_*
  * function that checks the file, saved atomically to config_file and only
  * then put in force. A refused change writes nothing and changes nothing;
- * the fault (400) carries the rule from gcp_config.c. Failures to save or
+ * the fault (400) carries the rule from gcp_model.c. Failures to save or
  * allocate are 500. A file replaced whose folder then fails to fsync is in
  * force (memory and file agree) but not acknowledged: a 500 says it may not
  * be durable. Lookups of what does not exist are 404.
