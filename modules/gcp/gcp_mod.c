@@ -277,9 +277,10 @@ static int mod_init(void)
 		LM_ERR("the tm module must be loaded before gcp\n");
 		return -1;
 	}
-	if(gcp_prm.max_pickup_attempts < 1 || gcp_prm.max_pickup_attempts > 255) {
-		LM_ERR("max_pickup_attempts is %d: it must be 1..255\n",
-				gcp_prm.max_pickup_attempts);
+	if(gcp_prm.max_pickup_attempts < 1
+			|| gcp_prm.max_pickup_attempts > GCP_MAX_ATTEMPTS) {
+		LM_ERR("max_pickup_attempts is %d: it must be 1..%d\n",
+				gcp_prm.max_pickup_attempts, GCP_MAX_ATTEMPTS);
 		return -1;
 	}
 	if(gcp_resolve_config_file() < 0 || gcp_store_init(gcp_prm.config_file) < 0)

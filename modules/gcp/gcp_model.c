@@ -28,9 +28,11 @@
 #include "gcp_ascii.h"
 #include "gcp_model.h"
 
-#define NUMBER_RULE \
-	"digits, optionally led by one '*' or '#', at most 32 characters"
-#define NAME_RULE "1 to 64 characters of A-Z a-z 0-9 _ . -"
+#define NUMBER_RULE                                                \
+	"digits, optionally led by one '*' or '#', at most " GCP_XSTR( \
+			GCP_MAX_NUMBER) " characters"
+#define NAME_RULE \
+	"1 to " GCP_XSTR(GCP_MAX_NAME) " characters of A-Z a-z 0-9 _ . -"
 #define USER_RULE "letters, digits and -_.!~*'()&=+$,;?/"
 
 /* ---------------------------------------------------------------- errors */
@@ -178,7 +180,7 @@ const char *gcp_contact_parse(const char *s, gcp_contact_t *c)
 	if(len == 0)
 		return "it is empty";
 	if(len > GCP_MAX_CONTACT)
-		return "it is longer than 256 characters";
+		return "it is longer than " GCP_XSTR(GCP_MAX_CONTACT) " characters";
 	if(len >= 4 && gcp_case_eq(s, "sip:", 4))
 		c->slen = 3;
 	else if(len >= 5 && gcp_case_eq(s, "sips:", 5))

@@ -35,14 +35,10 @@
 
 #include <stddef.h>
 
+#include "gcp_limits.h"
+
 #define GCP_ERR_LEN 512
 
-/* limits: anything longer is refused with an error naming the limit */
-#define GCP_MAX_NAME 64		 /* range name and pool */
-#define GCP_MAX_NUMBER 32	 /* a number, prefix included */
-#define GCP_MAX_USER 64		 /* member user part */
-#define GCP_MAX_CONTACT 256	 /* a personal contact */
-#define GCP_MAX_PERSONAL 200 /* personal contacts per member */
 
 typedef struct gcp_range
 {

@@ -41,18 +41,20 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "gcp_limits.h"
+
 /* longest strings stored; a longer one makes gcp_ring_track() refuse */
-#define GCP_RING_MAX_NUMBER 32
-#define GCP_RING_MAX_USER 64
-#define GCP_RING_MAX_URI 255
-#define GCP_RING_MAX_CALLID 255
-#define GCP_RING_MAX_TAG 64
+#define GCP_RING_MAX_NUMBER GCP_MAX_NUMBER
+#define GCP_RING_MAX_USER GCP_MAX_USER
+#define GCP_RING_MAX_URI GCP_MAX_URI
+#define GCP_RING_MAX_CALLID GCP_MAX_CALLID
+#define GCP_RING_MAX_TAG GCP_MAX_TAG
 
 /* most other branches whose To tag a call keeps (forked calls) */
-#define GCP_RING_MAX_FORKS 8
+#define GCP_RING_MAX_FORKS GCP_MAX_FORKS
 
 /* most buckets per hash (two hashes of pointers: 1 MiB on 64 bits) */
-#define GCP_RING_MAX_BUCKETS 65536
+#define GCP_RING_MAX_BUCKETS GCP_MAX_BUCKETS
 
 /* return codes */
 #define GCP_RING_OK 0

@@ -41,10 +41,6 @@
 
 /* ---- arguments ---- */
 
-/* longer than any valid value, so that the model's rule names the limit */
-#define GCP_RPC_ARG_MAX 512
-#define GCP_RPC_MAX_ARGS 4
-
 typedef struct gcp_rpc_args
 {
 	int n;
@@ -639,9 +635,8 @@ static void gcp_rpc_personal_remove(rpc_t *rpc, void *ctx)
 
 /* ---- gcp.calls ---- */
 
-/* at most this many calls in one reply (the oldest are not guaranteed: the
- * copy stops when full) */
-#define GCP_RPC_MAX_CALLS 10000
+/* at most GCP_RPC_MAX_CALLS calls in one reply (the oldest are not
+ * guaranteed: the copy stops when full) */
 
 typedef struct gcp_rpc_call
 {

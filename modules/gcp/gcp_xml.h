@@ -31,8 +31,6 @@
 
 #include "gcp_model.h"
 
-#define GCP_MAX_FILE_SIZE (16 * 1024 * 1024)
-
 /* XML in memory; name is used in error messages ("name:line: rule").
  * Returns 0 and a new model in *out, or -1 and err. */
 int gcp_cfg_parse(const char *buf, size_t len, const char *name,
