@@ -114,6 +114,200 @@ int gcp_replaces_value(const char *callid, size_t callid_len,
 	return (int)o.len;
 }
 
+/* Incoming Replaces (RFC 3891 section 6.1, RFC 3261 section 25.1):
+ *   Replaces       = callid *(SEMI replaces-param)
+ *   replaces-param = to-tag / from-tag / early-flag / generic-param
+ *   generic-param  = token [ EQUAL gen-value ]
+ *   gen-value      = token / host / quoted-string
+ * with SEMI and EQUAL allowing SWS around them. Indices stay below len;
+ * a helper that fails returns 0 (no valid position: every element it
+ * scans starts after index 0). */
+
+static int is_wsp(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* SWS = [LWS], LWS = [*WSP CRLF] 1*WSP: the index after it (i if none) */
+static size_t skip_sws(const char *s, size_t len, size_t i)
+{
+	while(i < len && is_wsp((unsigned char)s[i]))
+		i++;
+	if(i + 2 < len && s[i] == '\r' && s[i + 1] == '\n'
+			&& is_wsp((unsigned char)s[i + 2])) {
+		i += 2;
+		while(i < len && is_wsp((unsigned char)s[i]))
+			i++;
+	}
+	return i;
+}
+
+/* the end of the run of characters of a class from s[i] */
+static size_t span(
+		const char *s, size_t len, size_t i, int (*in_class)(unsigned char))
+{
+	while(i < len && in_class((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* UTF8-NONASCII at s[i]: its length, 0 when it is not one */
+static size_t utf8_len(const char *s, size_t len, size_t i)
+{
+	unsigned char ch = (unsigned char)s[i];
+	size_t n, k;
+
+	if(ch < 0xc0 || ch > 0xfd)
+		return 0;
+	n = ch < 0xe0 ? 2 : ch < 0xf0 ? 3 : ch < 0xf8 ? 4 : ch < 0xfc ? 5 : 6;
+	if(n > len - i)
+		return 0;
+	for(k = 1; k < n; k++)
+		if(((unsigned char)s[i + k] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* quoted-string from the DQUOTE at s[i]: the index after the closing one.
+ * qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII; quoted-pair =
+ * "\" (%x00-09 / %x0B-0C / %x0E-7F), here without NUL (refused anywhere
+ * in the value before this runs). */
+static size_t quoted_end(const char *s, size_t len, size_t i)
+{
+	for(i++; i < len;) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t n;
+		if(ch == '"')
+			return i + 1;
+		if(ch == '\\') {
+			if(i + 1 >= len || s[i + 1] == '\r' || s[i + 1] == '\n'
+					|| (unsigned char)s[i + 1] > 0x7f)
+				return 0;
+			i += 2;
+		} else if(ch == ' ' || ch == '\t' || ch == '\r') {
+			n = skip_sws(s, len, i);
+			if(n == i)
+				return 0; /* a CR that does not fold the line */
+			i = n;
+		} else if(ch >= 0x21 && ch <= 0x7e) {
+			i++;
+		} else if((n = utf8_len(s, len, i)) > 0) {
+			i += n;
+		} else {
+			return 0;
+		}
+	}
+	return 0; /* left open */
+}
+
+static int is_v6ref(unsigned char ch)
+{
+	return gcp_is_hex(ch) || ch == ':' || ch == '.';
+}
+
+/* gen-value at s[i]: the index after it. A hostname or IPv4address is a
+ * token; an IPv6reference is "[" hex digits, ':' and '.' "]". */
+static size_t gen_value_end(const char *s, size_t len, size_t i)
+{
+	size_t e;
+
+	if(i >= len)
+		return 0;
+	if(s[i] == '"')
+		return quoted_end(s, len, i);
+	if(s[i] == '[') {
+		e = span(s, len, i + 1, is_v6ref);
+		return (e > i + 1 && e < len && s[e] == ']') ? e + 1 : 0;
+	}
+	e = span(s, len, i, is_token);
+	return e > i ? e : 0;
+}
+
+/* one of the tags: a token, given once */
+static int take_tag(
+		const char *v, size_t vlen, const char **tag, size_t *tag_len)
+{
+	if(*tag || vlen == 0 || span(v, vlen, 0, is_token) != vlen)
+		return -1;
+	*tag = v;
+	*tag_len = vlen;
+	return 0;
+}
+
+/* name[0..nlen) is the parameter p, any case */
+#define PARAM_IS(name, nlen, p) \
+	((nlen) == sizeof(p) - 1 && gcp_case_eq(name, p, sizeof(p) - 1))
+
+static int parse_replaces(const char *s, size_t len, gcp_replaces_t *r)
+{
+	size_t i, e;
+
+	/* callid = word [ "@" word ] */
+	i = skip_sws(s, len, 0);
+	e = span(s, len, i, is_word);
+	if(e == i)
+		return -1;
+	if(e < len && s[e] == '@') {
+		size_t h = span(s, len, e + 1, is_word);
+		if(h == e + 1)
+			return -1;
+		e = h;
+	}
+	r->callid = s + i;
+	r->callid_len = e - i;
+
+	for(i = skip_sws(s, len, e); i < len;) {
+		const char *name, *v = NULL;
+		size_t nlen, vlen = 0;
+
+		if(s[i] != ';')
+			return -1;
+		i = skip_sws(s, len, i + 1);
+		e = span(s, len, i, is_token);
+		if(e == i)
+			return -1; /* no parameter after ';' */
+		name = s + i;
+		nlen = e - i;
+		i = skip_sws(s, len, e);
+		if(i < len && s[i] == '=') {
+			i = skip_sws(s, len, i + 1);
+			e = gen_value_end(s, len, i);
+			if(e == 0)
+				return -1;
+			v = s + i;
+			vlen = e - i;
+			i = skip_sws(s, len, e);
+		}
+		if(PARAM_IS(name, nlen, "to-tag")) {
+			if(take_tag(v, vlen, &r->to_tag, &r->to_tag_len) < 0)
+				return -1;
+		} else if(PARAM_IS(name, nlen, "from-tag")) {
+			if(take_tag(v, vlen, &r->from_tag, &r->from_tag_len) < 0)
+				return -1;
+		} else if(PARAM_IS(name, nlen, "early-only")) {
+			if(v || r->early_only)
+				return -1;
+			r->early_only = 1;
+		}
+		/* any other generic-param is skipped */
+	}
+	return (r->to_tag && r->from_tag) ? 0 : -1;
+}
+
+int gcp_replaces_parse(const char *value, size_t len, gcp_replaces_t *out)
+{
+	if(!out)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if(!value || len == 0 || len > GCP_REPLACES_MAX || memchr(value, '\0', len))
+		return -1;
+	if(parse_replaces(value, len, out) < 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
 /* end of the line starting at in[i]: index after its LF, or len */
 static size_t line_end(const char *in, size_t len, size_t i)
 {

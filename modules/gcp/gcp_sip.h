@@ -8,8 +8,8 @@
  */
 
 /*
- * Pure SIP/SDP text helpers: building the Replaces header value (RFC 3891)
- * and keeping the pickup offer audio only. No Kamailio headers, so the unit
+ * Pure SIP/SDP text helpers: building and parsing the Replaces header value
+ * (RFC 3891) and keeping the pickup offer audio only. No Kamailio headers, so the unit
  * tests and fuzzers call them directly.
  */
 
@@ -26,6 +26,30 @@
 int gcp_replaces_value(const char *callid, size_t callid_len,
 		const char *to_tag, size_t to_tag_len, const char *from_tag,
 		size_t from_tag_len, int early_only, char *out, size_t outsize);
+
+/* An incoming Replaces header value (RFC 3891): callid *(";" param). */
+typedef struct gcp_replaces
+{
+	const char *callid; /* points into the value parsed */
+	size_t callid_len;
+	const char *to_tag;
+	size_t to_tag_len;
+	const char *from_tag;
+	size_t from_tag_len;
+	int early_only; /* the early-only flag was given */
+} gcp_replaces_t;
+
+/* Parse value[0..len) (the header body, without "Replaces:"). Returns 0
+ * with *out filled, or -1 when the value is malformed: empty or missing
+ * Call-ID, a Call-ID that is not word ["@" word], to-tag or from-tag
+ * missing, empty, given twice or not a token, early-only given a value or
+ * twice, a parameter that is not a generic-param, or any length over
+ * GCP_REPLACES_MAX (the whole value: 1024 bytes). Linear white space
+ * around ";" and "=" and at both ends is allowed; parameter names are
+ * case-insensitive; the Call-ID and tags are taken as they are (no %HH
+ * decoding: phones send them raw). Never reads past value + len. */
+int gcp_replaces_parse(const char *value, size_t len, gcp_replaces_t *out);
+#define GCP_REPLACES_MAX 1024
 
 #define GCP_SDP_REMOVE 1  /* drop every non-audio media section */
 #define GCP_SDP_DISABLE 2 /* keep them, with port 0 (RFC 3264 section 8.2) */

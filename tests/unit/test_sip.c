@@ -114,6 +114,238 @@ START_TEST(test_replaces_bounds)
 }
 END_TEST
 
+/* Incoming Replaces: the value in a heap block of exactly its length, so
+ * ASan sees any read past it */
+static gcp_replaces_t rp;
+
+static int parse_n(const char *v, size_t len)
+{
+	char *heap = malloc(len ? len : 1);
+	int r;
+
+	memcpy(heap, v, len);
+	r = gcp_replaces_parse(heap, len, &rp);
+	if(r == 0) {
+		/* the fields point into the value: rebase them onto v */
+		ck_assert(rp.callid >= heap && rp.callid + rp.callid_len <= heap + len);
+		ck_assert(rp.to_tag >= heap && rp.to_tag + rp.to_tag_len <= heap + len);
+		ck_assert(rp.from_tag >= heap
+				  && rp.from_tag + rp.from_tag_len <= heap + len);
+		rp.callid = v + (rp.callid - heap);
+		rp.to_tag = v + (rp.to_tag - heap);
+		rp.from_tag = v + (rp.from_tag - heap);
+	} else {
+		ck_assert(rp.callid == NULL && rp.to_tag == NULL && rp.from_tag == NULL
+				  && rp.early_only == 0);
+	}
+	free(heap);
+	return r;
+}
+
+static int parse(const char *v)
+{
+	return parse_n(v, strlen(v));
+}
+
+static int field_is(const char *p, size_t len, const char *want)
+{
+	return len == strlen(want) && memcmp(p, want, len) == 0;
+}
+
+#define CK_PARSE(v, want_callid, want_to, want_from, want_early)      \
+	do {                                                              \
+		ck_assert_int_eq(parse(v), 0);                                \
+		ck_assert(field_is(rp.callid, rp.callid_len, want_callid));   \
+		ck_assert(field_is(rp.to_tag, rp.to_tag_len, want_to));       \
+		ck_assert(field_is(rp.from_tag, rp.from_tag_len, want_from)); \
+		ck_assert_int_eq(rp.early_only, want_early);                  \
+	} while(0)
+
+START_TEST(test_parse_valid)
+{
+	/* RFC 3891 section 6.1's examples */
+	CK_PARSE("98732@sip.example.com;from-tag=r33th4x0r;to-tag=ff87ff",
+			"98732@sip.example.com", "ff87ff", "r33th4x0r", 0);
+	CK_PARSE("12345600@atlanta.example.com;from-tag=1234567;to-tag=12345",
+			"12345600@atlanta.example.com", "12345", "1234567", 0);
+	CK_PARSE("12345601@atlanta.example.com;from-tag=4321;to-tag=123;"
+			 "early-only",
+			"12345601@atlanta.example.com", "123", "4321", 1);
+	/* what the builder writes: to-tag first */
+	CK_PARSE("a84b4c76e66710@pc33.atlanta.com;to-tag=314159;"
+			 "from-tag=1928301774;early-only",
+			"a84b4c76e66710@pc33.atlanta.com", "314159", "1928301774", 1);
+	/* early-only first, a Call-ID without host */
+	CK_PARSE("abc;early-only;to-tag=t;from-tag=f", "abc", "t", "f", 1);
+	/* generic params of every gen-value kind, before, between, after */
+	CK_PARSE("c@h;x;to-tag=t;y=tok;from-tag=f;z=\"a ;b=\\\"c\\\\\";"
+			 "h=host.example.com;ip=192.0.2.1;v6=[2001:db8::1];n",
+			"c@h", "t", "f", 0);
+	/* a generic param may repeat; UTF-8 in a quoted string */
+	CK_PARSE("c;q=1;q=2;to-tag=t;from-tag=f;d=\"caf\xc3\xa9\"", "c", "t", "f",
+			0);
+	/* LWS around ';' and '=' and at both ends, folded lines too */
+	CK_PARSE("  c@h \t; to-tag = t ;\tfrom-tag=\tf\t;  early-only  ", "c@h",
+			"t", "f", 1);
+	CK_PARSE("\r\n c@h\r\n ;\r\n\tto-tag\r\n =\r\n t;from-tag=f\r\n ", "c@h",
+			"t", "f", 0);
+	CK_PARSE("c;x=\"fold\r\n here\";to-tag=t;from-tag=f", "c", "t", "f", 0);
+	/* parameter names in any case */
+	CK_PARSE("c;TO-TAG=t;From-Tag=f;Early-Only", "c", "t", "f", 1);
+	/* every word and token character, taken raw (no %HH decoding) */
+	CK_PARSE("w-.!%*_+`'~()<>:\\\"/[]?{}@h-.!%*_+`'~()<>:\\\"/[]?{}"
+			 ";to-tag=a-.!%41*_+`'~Z;from-tag=%zz",
+			"w-.!%*_+`'~()<>:\\\"/[]?{}@h-.!%*_+`'~()<>:\\\"/[]?{}",
+			"a-.!%41*_+`'~Z", "%zz", 0);
+	/* the length, not a NUL, ends the value */
+	ck_assert_int_eq(parse_n("c;to-tag=t;from-tag=fX", 21), 0);
+	ck_assert(field_is(rp.from_tag, rp.from_tag_len, "f"));
+}
+END_TEST
+
+START_TEST(test_parse_malformed)
+{
+	char big[10 * 1024 + 1];
+	int n;
+
+	/* no tags, one tag, a tag with no or an empty value */
+	ck_assert_int_eq(parse("abc@host"), -1);
+	ck_assert_int_eq(parse("abc@host;early-only"), -1);
+	ck_assert_int_eq(parse("abc@host;to-tag=t"), -1);
+	ck_assert_int_eq(parse("abc@host;from-tag=f"), -1);
+	ck_assert_int_eq(parse("abc;to-tag;from-tag=f"), -1);
+	ck_assert_int_eq(parse("abc;to-tag=;from-tag=f"), -1);
+	ck_assert_int_eq(parse("abc;to-tag=t;from-tag= "), -1);
+	/* empty or missing Call-ID; not word ["@" word] */
+	ck_assert_int_eq(parse(""), -1);
+	ck_assert_int_eq(parse("   "), -1);
+	ck_assert_int_eq(parse(";to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse(" ;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("@h;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c@;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c@h@i;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c h;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c,h;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c=h;to-tag=t;from-tag=f"), -1);
+	/* a tag given twice (even with the same value, or another case) */
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;to-tag=t"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;FROM-TAG=g"), -1);
+	/* a tag that is not a token */
+	ck_assert_int_eq(parse("c;to-tag=\"t\";from-tag=f"), -1);
+	ck_assert_int_eq(parse("c;to-tag=[::1];from-tag=f"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t(x);from-tag=f"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t@h;from-tag=f"), -1);
+	/* early-only with a value, or twice */
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;early-only=1"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;early-only="), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;early-only;early-only"), -1);
+	/* a trailing ';', an empty parameter, a parameter that is no
+	 * generic-param */
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f; "), -1);
+	ck_assert_int_eq(parse("c;;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;=x"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=a b"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=(a)"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=[]"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=[::1"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f,x"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f x"), -1);
+	/* quoted strings: left open, an escape at the end, bad bytes */
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"open"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"open\\\""), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"a\\"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"\x01\""), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"a\r\nb\""), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"\xc3\""), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;x=\"\xff\""), -1);
+	/* bytes over 0x7f in a token or the Call-ID */
+	ck_assert_int_eq(parse("c;to-tag=t\xc3\xa9;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c\x80;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f;n\xe9=1"), -1);
+	/* a NUL byte inside, anywhere */
+	ck_assert_int_eq(parse_n("c\0d;to-tag=t;from-tag=f", 22), -1);
+	ck_assert_int_eq(parse_n("c;to-tag=t\0;from-tag=f", 22), -1);
+	ck_assert_int_eq(parse_n("c;to-tag=t;from-tag=f;x=\"\\\0\"", 28), -1);
+	ck_assert_int_eq(parse_n("c;to-tag=t;from-tag=f\0", 22), -1);
+	/* a CR or LF that does not fold the line */
+	ck_assert_int_eq(parse("c;to-tag=t;from-tag=f\r\n"), -1);
+	ck_assert_int_eq(parse("c\r\n;to-tag=t;from-tag=f"), -1);
+	ck_assert_int_eq(parse("c;to-tag=t;\nfrom-tag=f"), -1);
+	/* NULL */
+	ck_assert_int_eq(gcp_replaces_parse(NULL, 5, &rp), -1);
+	ck_assert_int_eq(gcp_replaces_parse("c;to-tag=t;from-tag=f", 21, NULL), -1);
+
+	/* the length bound: GCP_REPLACES_MAX bytes parse, one more does not,
+	 * nor does a 10 kB value */
+	n = snprintf(big, sizeof(big), "c;to-tag=t;from-tag=f;x=");
+	memset(big + n, 'a', sizeof(big) - 1 - n);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(parse_n(big, GCP_REPLACES_MAX), 0);
+	ck_assert_int_eq(parse_n(big, GCP_REPLACES_MAX + 1), -1);
+	ck_assert_int_eq(parse_n(big, sizeof(big) - 1), -1);
+	memset(big, 'c', sizeof(big) - 1);
+	ck_assert_int_eq(parse_n(big, sizeof(big) - 1), -1);
+}
+END_TEST
+
+START_TEST(test_parse_prefixes)
+{
+	static const char v[] =
+			"  a84b@pc33 ; to-tag = x ;from-tag=1928;"
+			"x=\"a\\\"b\r\n c\xc3\xa9\";y=[::1];early-only\r\n ";
+	/* every prefix of a value, each in a block of its own size */
+	for(size_t cut = 0; cut < sizeof(v); cut++)
+		ck_assert_int_ge(parse_n(v, cut), -1);
+	CK_PARSE(v, "a84b@pc33", "x", "1928", 1);
+}
+END_TEST
+
+/* parse(gcp_replaces_value(...)) gives back what was built from */
+static void ck_round_trip(
+		const char *callid, const char *to, const char *from, int early)
+{
+	int n = rv(callid, to, from, early);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(parse_n(rbuf, (size_t)n), 0);
+	ck_assert(field_is(rp.callid, rp.callid_len, callid));
+	ck_assert(field_is(rp.to_tag, rp.to_tag_len, to));
+	ck_assert(field_is(rp.from_tag, rp.from_tag_len, from));
+	ck_assert_int_eq(rp.early_only, early);
+}
+
+START_TEST(test_parse_round_trip)
+{
+	static const char word[] = "abcXYZ019-.!*_+`'~()<>:\\\"/[]?{}%41";
+	static const char token[] = "abcXYZ019-.!*_+`'~%7e";
+	char callid[256], tag[64];
+
+	ck_round_trip("a84b4c76e66710@pc33.atlanta.com", "314159", "1928301774", 1);
+	ck_round_trip("a84b4c76e66710@pc33.atlanta.com", "314159", "1928301774", 0);
+	ck_round_trip(word, token, token, 1);
+	snprintf(callid, sizeof(callid), "%s@%s", word, word);
+	ck_round_trip(callid, "t", token, 0);
+	/* each allowed character alone and in the middle */
+	for(const char *w = word; *w; w++) {
+		snprintf(callid, sizeof(callid), "%c", *w == '%' ? 'p' : *w);
+		ck_round_trip(callid, "t", "f", 1);
+		snprintf(callid, sizeof(callid), "x%c@y%cz", *w == '%' ? 'p' : *w,
+				*w == '%' ? 'q' : *w);
+		ck_round_trip(callid, "t", "f", 0);
+	}
+	for(const char *t = token; *t; t++) {
+		snprintf(tag, sizeof(tag), "%c", *t == '%' ? 'p' : *t);
+		ck_round_trip("c", tag, tag, 1);
+	}
+	/* what the builder escapes comes back escaped */
+	ck_assert_int_gt(rv("a;b@h", "t t", "f", 0), 0);
+	ck_assert_int_eq(parse(rbuf), 0);
+	ck_assert(field_is(rp.callid, rp.callid_len, "a%3Bb@h"));
+	ck_assert(field_is(rp.to_tag, rp.to_tag_len, "t%20t"));
+}
+END_TEST
+
 /* SDP: an audio + video offer, CRLF */
 #define SESSION                        \
 	"v=0\r\n"                          \
@@ -348,6 +580,10 @@ static Suite *sip_suite(void)
 	tcase_add_test(tc, test_replaces_plain);
 	tcase_add_test(tc, test_replaces_escape);
 	tcase_add_test(tc, test_replaces_bounds);
+	tcase_add_test(tc, test_parse_valid);
+	tcase_add_test(tc, test_parse_malformed);
+	tcase_add_test(tc, test_parse_prefixes);
+	tcase_add_test(tc, test_parse_round_trip);
 	tcase_add_test(tc, test_sdp_disable);
 	tcase_add_test(tc, test_sdp_remove);
 	tcase_add_test(tc, test_sdp_audio_only_input);
