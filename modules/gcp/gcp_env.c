@@ -37,6 +37,9 @@ gcp_params_t gcp_prm = {
 		.event_callback = STR_NULL,
 		.require_auth = 0,
 		.max_pickup_attempts = 5,
+		.directed_prefix = str_init("**"),
+		.directed_scope_name = "any",
+		.directed_scope = 0,
 };
 
 gcp_stats_t gcp_st;

@@ -53,6 +53,10 @@ typedef struct gcp_params
 	/* pickups one call may be given before it is not pickable any more
 	 * (every failed attempt costs a tm branch of the ringing call) */
 	int max_pickup_attempts;
+	/* the directed-pickup feature code: prefix + member ("" turns it off) */
+	str directed_prefix;
+	char *directed_scope_name; /* as given: any or group */
+	int directed_scope;		   /* GCP_SCOPE_* of directed_scope_name */
 } gcp_params_t;
 
 extern gcp_params_t gcp_prm;
@@ -64,6 +68,7 @@ typedef struct gcp_stats
 	stat_var *pickup_empty;
 	stat_var *pickup_denied;
 	stat_var *pickup_failed;
+	stat_var *picked_kind[5]; /* by GCP_KIND_* (1..4) */
 } gcp_stats_t;
 
 extern gcp_stats_t gcp_st;

@@ -43,13 +43,14 @@ enum
 	GCP_PV_CALLEE,
 	GCP_PV_CALLER,
 	GCP_PV_PICKER,
-	GCP_PV_CALLID
+	GCP_PV_CALLID,
+	GCP_PV_KIND
 };
 
 /* per process: the pickup the event route is about */
 static struct
 {
-	str group, callee, caller, picker, callid;
+	str group, callee, caller, picker, callid, kind;
 } _gcp_event;
 
 int pv_parse_gcp_name(pv_spec_p sp, str *in)
@@ -68,9 +69,11 @@ int pv_parse_gcp_name(pv_spec_p sp, str *in)
 		id = GCP_PV_PICKER;
 	else if(in->len == 6 && strncmp(in->s, "callid", 6) == 0)
 		id = GCP_PV_CALLID;
+	else if(in->len == 4 && strncmp(in->s, "kind", 4) == 0)
+		id = GCP_PV_KIND;
 	else {
-		LM_ERR("unknown $gcp(%.*s): use group, callee, caller, picker or "
-			   "callid\n",
+		LM_ERR("unknown $gcp(%.*s): use group, callee, caller, picker, "
+			   "callid or kind\n",
 				in->len, in->s);
 		return -1;
 	}
@@ -100,6 +103,9 @@ int pv_get_gcp(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 		case GCP_PV_CALLID:
 			v = &_gcp_event.callid;
 			break;
+		case GCP_PV_KIND:
+			v = &_gcp_event.kind;
+			break;
 		default:
 			return pv_get_null(msg, param, res);
 	}
@@ -116,7 +122,7 @@ static void gcp_event_field(str *dst, gcp_call_t *call, int field)
 	dst->len = (int)len;
 }
 
-void gcp_run_picked_event(gcp_call_t *call, str *picker)
+void gcp_run_picked_event(gcp_call_t *call, str *picker, const char *kind)
 {
 	str evname = str_init("gcp:picked");
 	int backup_rt;
@@ -132,6 +138,8 @@ void gcp_run_picked_event(gcp_call_t *call, str *picker)
 	gcp_event_field(&_gcp_event.caller, call, GCP_F_CALLER);
 	gcp_event_field(&_gcp_event.callid, call, GCP_F_CALLID);
 	_gcp_event.picker = *picker;
+	_gcp_event.kind.s = (char *)kind;
+	_gcp_event.kind.len = strlen(kind);
 
 	backup_rt = get_route_type();
 	set_route_type(EVENT_ROUTE);

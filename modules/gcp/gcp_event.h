@@ -21,7 +21,7 @@ int gcp_event_init(void);
 
 /* event_route[gcp:picked] (or the KEMI event_callback) with $gcp(...) set
  * from the call and the picker; any process, any route */
-void gcp_run_picked_event(gcp_call_t *call, str *picker);
+void gcp_run_picked_event(gcp_call_t *call, str *picker, const char *kind);
 
 /* $gcp(name) */
 int pv_parse_gcp_name(pv_spec_p sp, str *in);

@@ -35,6 +35,7 @@
 #include "gcp_track.h"
 #include "gcp_pickup.h"
 #include "gcp_rpc.h"
+#include "gcp_target.h"
 
 MODULE_VERSION
 
@@ -48,6 +49,8 @@ static void mod_destroy(void);
 static int w_gcp_track0(struct sip_msg *msg, char *p1, char *p2);
 static int w_gcp_track1(struct sip_msg *msg, char *group, char *p2);
 static int w_gcp_pickup(struct sip_msg *msg, char *p1, char *p2);
+static int w_gcp_pickup_directed0(struct sip_msg *msg, char *p1, char *p2);
+static int w_gcp_pickup_directed1(struct sip_msg *msg, char *user, char *p2);
 static int w_gcp_is_group_number0(struct sip_msg *msg, char *p1, char *p2);
 static int w_gcp_is_group_number1(struct sip_msg *msg, char *num, char *p2);
 static int w_gcp_was_picked(struct sip_msg *msg, char *p1, char *p2);
@@ -61,6 +64,10 @@ static cmd_export_t cmds[] = {
 	{"gcp_track", (cmd_function)w_gcp_track1, 1, fixup_spve_null,
 		fixup_free_spve_null, REQUEST_ROUTE},
 	{"gcp_pickup", (cmd_function)w_gcp_pickup, 0, 0, 0, REQUEST_ROUTE},
+	{"gcp_pickup_directed", (cmd_function)w_gcp_pickup_directed0, 0, 0, 0,
+		REQUEST_ROUTE},
+	{"gcp_pickup_directed", (cmd_function)w_gcp_pickup_directed1, 1,
+		fixup_spve_null, fixup_free_spve_null, REQUEST_ROUTE},
 	{"gcp_is_group_number", (cmd_function)w_gcp_is_group_number0, 0, 0, 0,
 		ANY_ROUTE},
 	{"gcp_is_group_number", (cmd_function)w_gcp_is_group_number1, 1,
@@ -87,6 +94,8 @@ static param_export_t params[] = {
 	{"event_callback", PARAM_STR, &gcp_prm.event_callback},
 	{"require_auth", PARAM_INT, &gcp_prm.require_auth},
 	{"max_pickup_attempts", PARAM_INT, &gcp_prm.max_pickup_attempts},
+	{"directed_prefix", PARAM_STR, &gcp_prm.directed_prefix},
+	{"directed_scope", PARAM_STRING, &gcp_prm.directed_scope_name},
 	{0, 0, 0}
 };
 
@@ -97,6 +106,10 @@ static stat_export_t mod_stats[] = {
 	{"pickup_empty", 0, &gcp_st.pickup_empty},
 	{"pickup_denied", 0, &gcp_st.pickup_denied},
 	{"pickup_failed", 0, &gcp_st.pickup_failed},
+	{"picked_group", 0, &gcp_st.picked_kind[GCP_KIND_GROUP]},
+	{"picked_other_group", 0, &gcp_st.picked_kind[GCP_KIND_OTHER_GROUP]},
+	{"picked_directed", 0, &gcp_st.picked_kind[GCP_KIND_DIRECTED]},
+	{"picked_replaces", 0, &gcp_st.picked_kind[GCP_KIND_REPLACES]},
 	{0, 0, 0}
 };
 
@@ -240,6 +253,16 @@ static int mod_init(void)
 		LM_ERR("mode \"%s\" is unknown: use \"inject\", \"replaces\" or "
 			   "\"auto\"\n",
 				gcp_prm.mode_name);
+		return -1;
+	}
+	if(strcasecmp(gcp_prm.directed_scope_name, "any") == 0) {
+		gcp_prm.directed_scope = GCP_SCOPE_ANY;
+	} else if(strcasecmp(gcp_prm.directed_scope_name, "group") == 0) {
+		gcp_prm.directed_scope = GCP_SCOPE_GROUP;
+	} else {
+		LM_ERR("directed_scope \"%s\" is unknown: use \"any\" or "
+			   "\"group\"\n",
+				gcp_prm.directed_scope_name);
 		return -1;
 	}
 	if(gcp_prm.auto_timeout < 100) {
@@ -390,6 +413,32 @@ static int w_gcp_pickup(struct sip_msg *msg, char *p1, char *p2)
 	return gcp_pickup(msg);
 }
 
+static int ki_gcp_pickup_directed(sip_msg_t *msg)
+{
+	return gcp_pickup_directed(msg, NULL);
+}
+
+static int ki_gcp_pickup_directed_user(sip_msg_t *msg, str *user)
+{
+	return gcp_pickup_directed(msg, user);
+}
+
+static int w_gcp_pickup_directed0(struct sip_msg *msg, char *p1, char *p2)
+{
+	return gcp_pickup_directed(msg, NULL);
+}
+
+static int w_gcp_pickup_directed1(struct sip_msg *msg, char *user, char *p2)
+{
+	str u;
+
+	if(fixup_get_svalue(msg, (gparam_t *)user, &u) < 0) {
+		LM_ERR("gcp_pickup_directed(): cannot evaluate the parameter\n");
+		return -1;
+	}
+	return gcp_pickup_directed(msg, &u);
+}
+
 static int ki_gcp_is_group_number_str(sip_msg_t *msg, str *num)
 {
 	return (num && num->len > 0 && gcp_store_is_group(num)) ? 1 : -1;
@@ -439,6 +488,16 @@ static sr_kemi_t sr_kemi_gcp_exports[] = {
 	{ str_init("gcp"), str_init("pickup"),
 		SR_KEMIP_INT, gcp_pickup,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("pickup_directed"),
+		SR_KEMIP_INT, ki_gcp_pickup_directed,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("gcp"), str_init("pickup_directed_user"),
+		SR_KEMIP_INT, ki_gcp_pickup_directed_user,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 	{ str_init("gcp"), str_init("is_group_number"),

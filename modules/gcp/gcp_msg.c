@@ -196,6 +196,24 @@ int gcp_msg_audio_only(struct sip_msg *msg, int sdp_mode)
 }
 
 /* Add one header block (CRLF-terminated lines) at the end of the headers */
+int gcp_msg_remove_headers(struct sip_msg *msg, const char *name)
+{
+	struct hdr_field *hf;
+	int len = strlen(name);
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->name.len != len || strncasecmp(hf->name.s, name, len) != 0)
+			continue;
+		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL) {
+			LM_ERR("cannot remove the %s header\n", name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int gcp_msg_add_headers(struct sip_msg *msg, const char *hdrs, int len)
 {
 	struct lump *anchor;

@@ -43,6 +43,9 @@ str gcp_msg_body(struct sip_msg *msg);
  * mode); 0 also when there is nothing to change */
 int gcp_msg_audio_only(struct sip_msg *msg, int sdp_mode);
 
+/* every header of that name removed (lumps) */
+int gcp_msg_remove_headers(struct sip_msg *msg, const char *name);
+
 /* one block of CRLF-ended header lines added after the last header */
 int gcp_msg_add_headers(struct sip_msg *msg, const char *hdrs, int len);
 

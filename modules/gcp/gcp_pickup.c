@@ -42,6 +42,7 @@
 #include "gcp_track.h"
 #include "gcp_tm.h"
 #include "gcp_msg.h"
+#include "gcp_target.h"
 #include "../../modules/tm/t_cancel.h"
 
 /* What happens next to a pickup; changed with compare-and-swap, so that
@@ -64,6 +65,7 @@ typedef struct gcp_pickup_ctx
 	int phase;	  /* atomic: enum gcp_phase */
 	int resolved; /* atomic: the pickup's outcome was counted */
 	int mode;
+	int kind;		  /* GCP_KIND_* */
 	int branch;		  /* atomic: the injected branch, -1 before */
 	int cancelled;	  /* atomic: the picker cancelled its INVITE */
 	int queued;		  /* in the timer list (under its lock) */
@@ -181,7 +183,9 @@ static int gcp_ctx_resolve(gcp_pickup_ctx_t *ctx, int picked)
 	if(picked) {
 		if(gcp_ring_mark_picked(gcp_ring, ctx->call) == 1) {
 			update_stat(gcp_st.picked, 1);
-			gcp_run_picked_event(ctx->call, &ctx->picker);
+			update_stat(gcp_st.picked_kind[ctx->kind], 1);
+			gcp_run_picked_event(
+					ctx->call, &ctx->picker, gcp_kind_name(ctx->kind));
 		}
 		return 1;
 	}
@@ -378,6 +382,11 @@ static int gcp_pickup_replaces(
 			return -1;
 		}
 	}
+	/* a BLF key's Replaces names the caller's dialog as the phone saw it
+	 * in a NOTIFY: ours, in the caller's orientation, takes its place */
+	if(ctx->kind == GCP_KIND_REPLACES
+			&& gcp_msg_remove_headers(msg, "Replaces") < 0)
+		return -1;
 	if(gcp_msg_add_headers(msg, hdr, n) < 0
 			|| gcp_msg_audio_only(msg, GCP_SDP_REMOVE) < 0)
 		return -1;
@@ -602,37 +611,6 @@ static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 
 /* ---- the pickup ---- */
 
-/* 1 when the picker is a local user: the identity whose credentials the
- * cfg checked (auth's pv_auth_check() and auth_check() mark them; the
- * cfg only checks its own users), else, unless require_auth, a From URI
- * that is "myself" by the rule of the cfg's from_uri==myself: its host
- * with the port it names or its transport's default (5061 for TLS). A
- * From that the cfg would not challenge as local is not local here. */
-static int gcp_picker_is_local(struct sip_msg *msg, str *group)
-{
-	struct hdr_field *h = NULL;
-	struct sip_uri *furi;
-
-	get_authorized_cred(msg->proxy_auth, &h);
-	if(h == NULL)
-		get_authorized_cred(msg->authorization, &h);
-	if(h != NULL)
-		return 1;
-	if(gcp_prm.require_auth) {
-		LM_NOTICE("pickup in group %.*s refused: the cfg checked no "
-				  "credentials of the picker (require_auth is on)\n",
-				group->len, group->s);
-		return 0;
-	}
-	furi = parse_from_uri(msg);
-	if(furi != NULL && check_self(&furi->host, GET_URI_PORT(furi), 0) == 1)
-		return 1;
-	LM_NOTICE("pickup in group %.*s refused: the picker's From URI is not "
-			  "of one of this server's domains and ports\n",
-			group->len, group->s);
-	return 0;
-}
-
 /* The picker's INVITE transaction: the one the cfg created already
  * (t_newtran() before gcp_pickup()), or a new one. NULL with *absorbed
  * set for a retransmission, which tm has answered. */
@@ -673,17 +651,43 @@ static void gcp_claim_refuse(gcp_call_t *call, int reason)
 	gcp_ring_unref(gcp_ring, call);
 }
 
-/* Claim the group's oldest call that a pickup in this mode can reach;
+/* The next call the target names, claimed: the group's oldest, the
+ * member's oldest, or the one the Replaces header names (once). *found is
+ * set when a Replaces header named a tracked call. */
+static gcp_call_t *gcp_claim_next(gcp_target_t *t, int *tries, int *found)
+{
+	gcp_call_t *call = NULL;
+	int rc;
+
+	switch(t->kind) {
+		case GCP_KIND_GROUP:
+			return gcp_ring_claim(gcp_ring, t->group.s, t->group.len);
+		case GCP_KIND_DIRECTED:
+			return gcp_ring_claim_callee(gcp_ring, t->group.s, t->group.len,
+					t->member.s, t->member.len);
+		case GCP_KIND_REPLACES:
+			if((*tries)++ > 0)
+				return NULL; /* exactly the call it names */
+			rc = gcp_ring_claim_dialog(gcp_ring, t->rp.callid, t->rp.callid_len,
+					t->rp.to_tag, t->rp.to_tag_len, t->rp.from_tag,
+					t->rp.from_tag_len, &call);
+			*found = rc >= 0;
+			return call;
+	}
+	return NULL;
+}
+
+/* Claim the target's next call that a pickup in this mode can reach;
  * *mode says how, *tt receives the To tag for a Replaces INVITE. NULL
  * when none is left. */
 static gcp_call_t *gcp_claim_deliverable(
-		str *group, int *mode, char *tt, size_t ttsize)
+		gcp_target_t *t, int *mode, char *tt, size_t ttsize, int *found)
 {
 	gcp_call_t *call;
 	size_t clen;
-	int ret;
+	int ret, tries = 0;
 
-	while((call = gcp_ring_claim(gcp_ring, group->s, group->len)) != NULL) {
+	while((call = gcp_claim_next(t, &tries, found)) != NULL) {
 		if(call->attempts > gcp_prm.max_pickup_attempts) {
 			gcp_claim_refuse(call, GCP_NP_ATTEMPTS);
 			continue;
@@ -709,23 +713,21 @@ static gcp_call_t *gcp_claim_deliverable(
 	return NULL;
 }
 
-int gcp_pickup(struct sip_msg *msg)
+/* The pickup of a target: claim first (no call, no transaction: the
+ * cfg answers), then the picker's transaction (a retransmission gives
+ * its claim back), then the delivery. */
+static int gcp_pickup_target(struct sip_msg *msg, gcp_target_t *target)
 {
 	struct to_body *from;
 	gcp_call_t *call;
 	gcp_pickup_ctx_t *ctx;
 	struct cell *t;
 	char dstbuf[GCP_RING_MAX_URI + 1];
-	str group, contact, dst = {dstbuf, 0};
+	str contact, dst = {dstbuf, 0};
 	char tt[GCP_RING_MAX_TAG + 1];
-	int ret, mode, absorbed;
+	int ret, mode, absorbed, found = 0;
 
-	if(gcp_msg_initial_invite(msg, "gcp_pickup") < 0)
-		return -1;
-	group = msg->parsed_uri.user;
-	if(group.len == 0 || !gcp_store_is_group(&group))
-		return -2;
-	if(!gcp_picker_is_local(msg, &group)) {
+	if(!gcp_target_allowed(msg, target)) {
 		update_stat(gcp_st.pickup_denied, 1);
 		return -4;
 	}
@@ -734,9 +736,9 @@ int gcp_pickup(struct sip_msg *msg)
 	 * gets no call, not even through a Replaces INVITE */
 	contact = gcp_msg_contact_uri(msg);
 	if(contact.len == 0) {
-		LM_ERR("pickup in group %.*s: the picker's INVITE has no Contact "
-			   "to send the call to\n",
-				group.len, group.s);
+		LM_ERR("%s pickup: the picker's INVITE has no Contact to send the "
+			   "call to\n",
+				gcp_kind_name(target->kind));
 		return -1;
 	}
 	if(gcp_msg_contact_dst(msg, &contact, &dst) < 0
@@ -745,16 +747,21 @@ int gcp_pickup(struct sip_msg *msg)
 	if(dst.len > 0)
 		memcpy(dstbuf, dst.s, dst.len);
 	dst.s = dstbuf;
-	/* a transaction first: a retransmitted pickup INVITE must not claim a
-	 * second call */
-	t = gcp_picker_transaction(msg, &absorbed);
-	if(t == NULL)
-		return absorbed ? 0 : -1;
 
-	call = gcp_claim_deliverable(&group, &mode, tt, sizeof(tt));
+	call = gcp_claim_deliverable(target, &mode, tt, sizeof(tt), &found);
 	if(call == NULL) {
+		if(target->kind == GCP_KIND_REPLACES && !found)
+			return -2; /* no call of ours: an attended transfer */
 		update_stat(gcp_st.pickup_empty, 1);
 		return -3;
+	}
+	/* the transaction now: of a retransmitted pickup INVITE tm has one
+	 * already, and its claim goes back */
+	t = gcp_picker_transaction(msg, &absorbed);
+	if(t == NULL) {
+		gcp_ring_release(gcp_ring, call);
+		gcp_ring_unref(gcp_ring, call);
+		return absorbed ? 0 : -1;
 	}
 	ctx = gcp_ctx_new(call, mode, &from->uri, &contact, &dst);
 	if(ctx == NULL) {
@@ -765,14 +772,16 @@ int gcp_pickup(struct sip_msg *msg)
 		gcp_ring_unref(gcp_ring, call);
 		return -1;
 	}
+	ctx->kind = target->kind;
 	ctx->sock = msg->rcv.bind_address;
 	ctx->ptindex = t->hash_index;
 	ctx->ptlabel = t->label;
-	LM_INFO("pickup in group %.*s by %.*s: call %.*s from %.*s to %.*s\n",
-			group.len, group.s, GCP_LOG_LEN(from->uri.len), from->uri.s,
-			GCP_CALLID_ARGS(call), call->len[GCP_F_CALLER],
+	LM_INFO("%s pickup by %.*s: call %.*s from %.*s to %.*s in group %.*s\n",
+			gcp_kind_name(target->kind), GCP_LOG_LEN(from->uri.len),
+			from->uri.s, GCP_CALLID_ARGS(call), call->len[GCP_F_CALLER],
 			gcp_call_field(call, GCP_F_CALLER, NULL), call->len[GCP_F_CALLEE],
-			gcp_call_field(call, GCP_F_CALLEE, NULL));
+			gcp_call_field(call, GCP_F_CALLEE, NULL), call->len[GCP_F_GROUP],
+			gcp_call_field(call, GCP_F_GROUP, NULL));
 	if(mode == GCP_MODE_INJECT)
 		ret = gcp_pickup_inject(msg, ctx);
 	else
@@ -781,6 +790,37 @@ int gcp_pickup(struct sip_msg *msg)
 	 * (a pickup that went nowhere is released with the last one) */
 	gcp_ctx_unref(ctx);
 	return ret;
+}
+
+int gcp_pickup(struct sip_msg *msg)
+{
+	gcp_target_t target;
+	int ret;
+
+	if(gcp_msg_initial_invite(msg, "gcp_pickup") < 0)
+		return -1;
+	ret = gcp_target_of(msg, &target);
+	if(ret < 0) {
+		if(ret == -3)
+			update_stat(gcp_st.pickup_empty, 1);
+		return ret;
+	}
+	return gcp_pickup_target(msg, &target);
+}
+
+int gcp_pickup_directed(struct sip_msg *msg, str *user)
+{
+	gcp_target_t target;
+
+	if(gcp_msg_initial_invite(msg, "gcp_pickup_directed") < 0)
+		return -1;
+	if(gcp_target_member(
+			   user && user->len > 0 ? user : &msg->parsed_uri.user, &target)
+			< 0) {
+		update_stat(gcp_st.pickup_empty, 1);
+		return -3;
+	}
+	return gcp_pickup_target(msg, &target);
 }
 
 /* Cancel the picker's Replaces INVITE (auto mode, no answer in time);

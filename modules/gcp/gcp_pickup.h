@@ -14,6 +14,8 @@
 
 int gcp_pickup_init(void);
 int gcp_pickup(struct sip_msg *msg);
+/* a directed pickup of user (NULL or empty: the R-URI user) */
+int gcp_pickup_directed(struct sip_msg *msg, str *user);
 void gcp_pickup_timer(void);
 
 #endif

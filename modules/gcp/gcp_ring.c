@@ -27,38 +27,7 @@
 #include <string.h>
 
 #include "gcp_ring.h"
-
-typedef struct gcp_group
-{
-	struct gcp_group *next; /* hash bucket chain */
-	gcp_call_t *all_head, *all_tail;
-	gcp_call_t *pk_head, *pk_tail;
-	unsigned ncalls; /* linked calls; the group goes with the last */
-	unsigned len;
-	char name[]; /* NUL-terminated */
-} gcp_group_t;
-
-/* the To tag of another ringing branch of a forked call; in the call's
- * forks list under the group lock, freed when the call is unlinked */
-typedef struct gcp_fork
-{
-	struct gcp_fork *next;
-	int branch;
-	unsigned len;
-	char tag[GCP_RING_MAX_TAG + 1];
-} gcp_fork_t;
-
-struct gcp_ring
-{
-	gcp_ring_env_t env;
-	unsigned nslots;   /* locks per hash (2 * nslots in all) */
-	unsigned nbuckets; /* buckets per hash, a multiple of nslots */
-	unsigned max_calls;
-	unsigned count;		  /* linked calls (atomic) */
-	unsigned npickable;	  /* calls in pickable lists (atomic) */
-	gcp_group_t **groups; /* nbuckets buckets */
-	gcp_call_t **tids;	  /* nbuckets buckets */
-};
+#include "gcp_ring_priv.h"
 
 /* field limits; TO_TAG is not given at track time */
 static const size_t field_max[GCP_F_COUNT] = {
@@ -71,63 +40,6 @@ static const size_t field_max[GCP_F_COUNT] = {
 		[GCP_F_CONTACT_DST] = GCP_RING_MAX_URI,
 		[GCP_F_TO_TAG] = GCP_RING_MAX_TAG,
 };
-
-static unsigned group_hash(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for(size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static unsigned group_bucket(const gcp_ring_t *ring, const char *s, size_t len)
-{
-	return group_hash(s, len) % ring->nbuckets;
-}
-
-/* the bucket of a call's group; its lock guards the call */
-static unsigned call_bucket(const gcp_ring_t *ring, const gcp_call_t *c)
-{
-	return group_bucket(
-			ring, c->data + c->off[GCP_F_GROUP], c->len[GCP_F_GROUP]);
-}
-
-/* Locks: many buckets share one lock, so chains stay short with few
- * locks. Group bucket b is guarded by lock b % nslots, transaction-index
- * bucket b by lock nslots + b % nslots. */
-static unsigned group_lock_of(const gcp_ring_t *ring, unsigned bucket)
-{
-	return bucket % ring->nslots;
-}
-
-static unsigned tid_lock_of(const gcp_ring_t *ring, unsigned bucket)
-{
-	return ring->nslots + bucket % ring->nslots;
-}
-
-static unsigned tid_bucket(
-		const gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
-{
-	/* tindex is a small hash index, tlabel a counter: mix both */
-	uint32_t h = tindex * 0x9e3779b1u;
-	h ^= tlabel + 0x7f4a7c15u + (h << 6) + (h >> 2);
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h % ring->nbuckets;
-}
-
-static void lock_slot(gcp_ring_t *ring, unsigned idx)
-{
-	ring->env.lock(ring->env.lock_ctx, idx);
-}
-
-static void unlock_slot(gcp_ring_t *ring, unsigned idx)
-{
-	ring->env.unlock(ring->env.lock_ctx, idx);
-}
 
 unsigned gcp_ring_buckets(unsigned nslots, unsigned max_calls)
 {
@@ -159,7 +71,7 @@ gcp_ring_t *gcp_ring_create(
 		return NULL;
 	nbuckets = gcp_ring_buckets(nslots, max_calls);
 	size = sizeof(*ring) + (size_t)nbuckets * sizeof(gcp_group_t *)
-		   + (size_t)nbuckets * sizeof(gcp_call_t *);
+		   + 2 * (size_t)nbuckets * sizeof(gcp_call_t *);
 	ring = env->alloc(size);
 	if(!ring)
 		return NULL;
@@ -170,6 +82,7 @@ gcp_ring_t *gcp_ring_create(
 	ring->max_calls = max_calls;
 	ring->groups = (gcp_group_t **)(ring + 1);
 	ring->tids = (gcp_call_t **)(ring->groups + nbuckets);
+	ring->cids = ring->tids + nbuckets;
 	return ring;
 }
 
@@ -292,21 +205,6 @@ static void call_unlink(gcp_ring_t *ring, unsigned bucket, gcp_call_t *c)
 		*pp = g->next;
 		ring->env.release(g);
 	}
-}
-
-/* into the transaction index under the call's tindex and tlabel */
-static void tid_insert(gcp_ring_t *ring, gcp_call_t *c)
-{
-	unsigned b = tid_bucket(ring, c->tindex, c->tlabel);
-
-	lock_slot(ring, tid_lock_of(ring, b));
-	c->tid_prev = NULL;
-	c->tid_next = ring->tids[b];
-	if(c->tid_next)
-		c->tid_next->tid_prev = c;
-	ring->tids[b] = c;
-	c->indexed = 1;
-	unlock_slot(ring, tid_lock_of(ring, b));
 }
 
 size_t gcp_ring_call_size(const gcp_call_info_t *info)
@@ -441,22 +339,11 @@ int gcp_ring_track(gcp_ring_t *ring, const gcp_call_info_t *info,
 	c->linked = 1;
 	unlock_slot(ring, group_lock_of(ring, bucket));
 
+	gcp_ring__cid_insert(ring, c);
 	if(info->has_tid)
-		tid_insert(ring, c);
+		gcp_ring__tid_insert(ring, c);
 	*out = c;
 	return GCP_RING_OK;
-}
-
-void gcp_ring_index(
-		gcp_ring_t *ring, gcp_call_t *call, unsigned tindex, unsigned tlabel)
-{
-	/* The owner's, like detach: the two never run at once, so indexed,
-	 * tindex and tlabel do not change under our feet here. */
-	if(!ring || !call || call->indexed)
-		return;
-	call->tindex = tindex;
-	call->tlabel = tlabel;
-	tid_insert(ring, call);
 }
 
 int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
@@ -643,26 +530,23 @@ void gcp_ring_forget(gcp_ring_t *ring, gcp_call_t *call)
 
 void gcp_ring_detach(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned b;
-
 	if(!ring || !call)
 		return;
 	gcp_ring_forget(ring, call);
-	b = tid_bucket(ring, call->tindex, call->tlabel);
-	lock_slot(ring, tid_lock_of(ring, b));
-	if(call->indexed) {
-		/* doubly linked: no walk over a chain of cold calls */
-		if(call->tid_prev)
-			call->tid_prev->tid_next = call->tid_next;
-		else
-			ring->tids[b] = call->tid_next;
-		if(call->tid_next)
-			call->tid_next->tid_prev = call->tid_prev;
-		call->tid_prev = call->tid_next = NULL;
-		call->indexed = 0;
-	}
-	unlock_slot(ring, tid_lock_of(ring, b));
+	gcp_ring__unindex(ring, call);
 	gcp_ring_unref(ring, call);
+}
+
+/* RINGING -> CLAIMED for c, with one reference for the claimer; caller
+ * holds the group lock */
+static void claim_locked(gcp_ring_t *ring, gcp_call_t *c)
+{
+	pk_remove(ring, c);
+	c->state = GCP_CALL_CLAIMED;
+	c->was_claimed = 1;
+	if(c->attempts < 255)
+		c->attempts++;
+	__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
 }
 
 gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len)
@@ -678,15 +562,65 @@ gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len)
 	g = group_find(ring, bucket, group, len);
 	if(g && g->pk_head) {
 		c = g->pk_head;
-		pk_remove(ring, c);
-		c->state = GCP_CALL_CLAIMED;
-		c->was_claimed = 1;
-		if(c->attempts < 255)
-			c->attempts++;
-		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
+		claim_locked(ring, c);
 	}
 	unlock_slot(ring, group_lock_of(ring, bucket));
 	return c;
+}
+
+gcp_call_t *gcp_ring_claim_callee(gcp_ring_t *ring, const char *group,
+		size_t len, const char *callee, size_t clen)
+{
+	unsigned bucket;
+	gcp_group_t *g;
+	gcp_call_t *c = NULL;
+
+	if(!ring || !group || len == 0 || len > GCP_RING_MAX_NUMBER || !callee
+			|| clen == 0)
+		return NULL;
+	bucket = group_bucket(ring, group, len);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	g = group_find(ring, bucket, group, len);
+	/* the pickable list is in ringing order: the first match is the
+	 * member's oldest */
+	for(c = g ? g->pk_head : NULL; c; c = c->pk_next)
+		if(c->len[GCP_F_CALLEE] == clen
+				&& memcmp(c->data + c->off[GCP_F_CALLEE], callee, clen) == 0)
+			break;
+	if(c)
+		claim_locked(ring, c);
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return c;
+}
+
+int gcp_ring_claim_dialog(gcp_ring_t *ring, const char *callid, size_t cidlen,
+		const char *tag1, size_t len1, const char *tag2, size_t len2,
+		gcp_call_t **out)
+{
+	unsigned bucket;
+	gcp_call_t *c;
+	int rc = 0;
+
+	*out = NULL;
+	if(!ring || !callid || cidlen == 0 || cidlen > GCP_RING_MAX_CALLID)
+		return -1;
+	c = gcp_ring__cid_find(ring, callid, cidlen, tag1, len1, tag2, len2);
+	if(!c)
+		return -1;
+	/* one lock at a time: the state is decided under the group lock
+	 * (forgotten calls stay in the index until their transaction goes:
+	 * a Replaces for a call just picked up or ended is a call we know) */
+	bucket = call_bucket(ring, c);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	if(c->linked && c->state == GCP_CALL_RINGING) {
+		claim_locked(ring, c);
+		rc = 1;
+	}
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	if(rc == 1)
+		*out = c;
+	gcp_ring_unref(ring, c); /* the lookup's reference */
+	return rc;
 }
 
 int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call)
@@ -756,24 +690,6 @@ int gcp_ring_mark_picked(gcp_ring_t *ring, gcp_call_t *call)
 	}
 	unlock_slot(ring, group_lock_of(ring, bucket));
 	return rc;
-}
-
-gcp_call_t *gcp_ring_find(gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
-{
-	unsigned b;
-	gcp_call_t *c;
-
-	if(!ring)
-		return NULL;
-	b = tid_bucket(ring, tindex, tlabel);
-	lock_slot(ring, tid_lock_of(ring, b));
-	for(c = ring->tids[b]; c; c = c->tid_next)
-		if(c->tindex == tindex && c->tlabel == tlabel)
-			break;
-	if(c)
-		__atomic_add_fetch(&c->refcnt, 1, __ATOMIC_RELAXED);
-	unlock_slot(ring, tid_lock_of(ring, b));
-	return c;
 }
 
 void gcp_ring_ref(gcp_ring_t *ring, gcp_call_t *call)

@@ -18,14 +18,15 @@
  * head of the second one: track, ringing, claim, release and forget are
  * O(1) (release re-inserts by ringing time, starting from the head, where a
  * released call nearly always belongs). A second hash, on the transaction
- * (tindex, tlabel), finds a call from tm.
+ * (tindex, tlabel), finds a call from tm; a third, on the Call-ID, finds
+ * the call a Replaces header names.
  *
  * Buckets and locks: each hash has gcp_ring_buckets(nslots, max_calls)
  * buckets (about four calls per bucket at max_calls), so chains stay short
  * whatever the number of locks. 2 * nslots locks: lock i < nslots guards
  * the group buckets b with b % nslots == i, lock nslots + i the
- * transaction-index buckets likewise. No function ever holds two locks at
- * once.
+ * transaction-index and the Call-ID-index buckets likewise. No function
+ * ever holds two locks at once.
  *
  * References: the transaction that tracked a call owns one (handed out by
  * gcp_ring_track(), returned by gcp_ring_detach()); every claim and find
@@ -109,11 +110,13 @@ typedef struct gcp_call
 	struct gcp_call *all_prev, *all_next;
 	struct gcp_call *pk_prev, *pk_next;
 	struct gcp_call *tid_prev, *tid_next;
+	struct gcp_call *cid_prev, *cid_next; /* Call-ID index bucket */
 	struct gcp_group *grp;
 	int refcnt;
-	unsigned char state;   /* enum gcp_call_state */
-	unsigned char linked;  /* in the group lists */
-	unsigned char indexed; /* in the transaction index */
+	unsigned char state;	   /* enum gcp_call_state */
+	unsigned char linked;	   /* in the group lists */
+	unsigned char indexed;	   /* in the transaction index */
+	unsigned char cid_indexed; /* in the Call-ID index */
 	unsigned char was_claimed;
 	int not_pickable;		/* reason code given by the tracker; 0 = pickable */
 	int flags;				/* the tracker's own flags, stored as given */
@@ -213,6 +216,23 @@ void gcp_ring_detach(gcp_ring_t *ring, gcp_call_t *call);
  * RINGING -> CLAIMED, with one reference for the claimer, attempts
  * counted; NULL when none. */
 gcp_call_t *gcp_ring_claim(gcp_ring_t *ring, const char *group, size_t len);
+
+/* Claim the pickable call of the group ringing the longest at one
+ * member (directed pickup): as gcp_ring_claim(), for the calls whose
+ * callee is callee[0..clen). */
+gcp_call_t *gcp_ring_claim_callee(gcp_ring_t *ring, const char *group,
+		size_t len, const char *callee, size_t clen);
+
+/* Claim the call a Replaces header names: its Call-ID, and one of the two
+ * tags given (either may be empty: phones put the caller's From tag in
+ * either position) equal to the call's From tag. Returns 1 with the
+ * claim's reference in *out; 0 when that call is tracked but cannot be
+ * claimed now (not ringing yet, blocked, claimed, picked, or ended while
+ * its transaction is still there); -1 when no tracked call has that
+ * Call-ID and tag. */
+int gcp_ring_claim_dialog(gcp_ring_t *ring, const char *callid, size_t cidlen,
+		const char *tag1, size_t len1, const char *tag2, size_t len2,
+		gcp_call_t **out);
 
 /* Give a claim back: CLAIMED -> RINGING, in ringing-time order, when the
  * call is still linked. Returns 1 when pickable again, else 0. The

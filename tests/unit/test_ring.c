@@ -904,6 +904,101 @@ START_TEST(test_attempts_and_flags)
 }
 END_TEST
 
+/* issue 13: directed pickup claims the member's oldest pickable call */
+START_TEST(test_claim_callee)
+{
+	gcp_ring_t *ring = start(4, 0);
+	tcall_t t;
+	gcp_call_t *a, *b, *c, *got;
+
+	mk_info(&t, "7001", 18, 1, 0);
+	set_field(&t.info, GCP_F_CALLEE, "1001");
+	ck_assert_int_eq(gcp_ring_track(ring, &t.info, 100, &a), GCP_RING_OK);
+	mk_info(&t, "7001", 18, 2, 0);
+	set_field(&t.info, GCP_F_CALLEE, "1002");
+	ck_assert_int_eq(gcp_ring_track(ring, &t.info, 110, &b), GCP_RING_OK);
+	mk_info(&t, "7001", 18, 3, 0);
+	set_field(&t.info, GCP_F_CALLEE, "1002");
+	ck_assert_int_eq(gcp_ring_track(ring, &t.info, 120, &c), GCP_RING_OK);
+	ring_tag(ring, a, "ta", 200);
+	ring_tag(ring, c, "tc", 210); /* c rings before b */
+	ring_tag(ring, b, "tb", 220);
+	ck_assert_ptr_null(gcp_ring_claim_callee(ring, "7001", 4, "1003", 4));
+	ck_assert_ptr_null(gcp_ring_claim_callee(ring, "7002", 4, "1002", 4));
+	got = gcp_ring_claim_callee(ring, "7001", 4, "1002", 4);
+	ck_assert_ptr_eq(got, c);
+	ck_assert_int_eq(gcp_ring_state(ring, c), GCP_CALL_CLAIMED);
+	ck_assert_uint_eq(c->attempts, 1);
+	gcp_ring_unref(ring, got);
+	got = gcp_ring_claim_callee(ring, "7001", 4, "1002", 4);
+	ck_assert_ptr_eq(got, b);
+	gcp_ring_unref(ring, got);
+	ck_assert_ptr_null(gcp_ring_claim_callee(ring, "7001", 4, "1002", 4));
+	/* the group's own claim still finds a */
+	got = claim(ring, "7001");
+	ck_assert_ptr_eq(got, a);
+	gcp_ring_unref(ring, got);
+	gcp_ring_detach(ring, a);
+	gcp_ring_detach(ring, b);
+	gcp_ring_detach(ring, c);
+	finish(ring);
+}
+END_TEST
+
+/* issue 13: a Replaces header names a call by Call-ID and From tag */
+START_TEST(test_claim_dialog)
+{
+	gcp_ring_t *ring = start(4, 0);
+	gcp_call_t *a = track(ring, "7001", 19, 1, 0, 100);
+	gcp_call_t *b = track(ring, "7002", 19, 2, 0, 110);
+	gcp_call_t *got = NULL;
+	char cid[64];
+	size_t cl;
+
+	snprintf(cid, sizeof(cid), "%s", field(a, GCP_F_CALLID));
+	cl = strlen(cid);
+
+	/* not ringing yet: found, not claimable */
+	ck_assert_int_eq(gcp_ring_claim_dialog(ring, cid, cl, FROM_TAG,
+							 strlen(FROM_TAG), NULL, 0, &got),
+			0);
+	ck_assert_ptr_null(got);
+	ring_tag(ring, a, "ta", 200);
+	ring_tag(ring, b, "tb", 210);
+	/* wrong tag, unknown Call-ID */
+	ck_assert_int_eq(
+			gcp_ring_claim_dialog(ring, cid, cl, "nope", 4, "ta", 2, &got), -1);
+	ck_assert_int_eq(gcp_ring_claim_dialog(ring, "x@y", 3, FROM_TAG,
+							 strlen(FROM_TAG), NULL, 0, &got),
+			-1);
+	/* the From tag in the second position */
+	ck_assert_int_eq(gcp_ring_claim_dialog(ring, cid, cl, "ta", 2, FROM_TAG,
+							 strlen(FROM_TAG), &got),
+			1);
+	ck_assert_ptr_eq(got, a);
+	ck_assert_int_eq(gcp_ring_state(ring, a), GCP_CALL_CLAIMED);
+	/* claimed: found, not claimable again */
+	gcp_call_t *again = NULL;
+	ck_assert_int_eq(gcp_ring_claim_dialog(ring, cid, cl, FROM_TAG,
+							 strlen(FROM_TAG), NULL, 0, &again),
+			0);
+	ck_assert_int_eq(gcp_ring_mark_picked(ring, a), 1);
+	gcp_ring_unref(ring, got);
+	/* forgotten (its final reply): still known, not claimable; detached:
+	 * not in the index any more */
+	gcp_ring_forget(ring, a);
+	ck_assert_int_eq(gcp_ring_claim_dialog(ring, cid, cl, FROM_TAG,
+							 strlen(FROM_TAG), NULL, 0, &again),
+			0);
+	gcp_ring_detach(ring, a);
+	ck_assert_int_eq(gcp_ring_claim_dialog(ring, cid, cl, FROM_TAG,
+							 strlen(FROM_TAG), NULL, 0, &again),
+			-1);
+	gcp_ring_detach(ring, b);
+	finish(ring);
+}
+END_TEST
+
 typedef struct visit_log
 {
 	int n;
@@ -1157,6 +1252,8 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_tag_follows_branch);
 	tcase_add_test(tc, test_forks_bounded);
 	tcase_add_test(tc, test_attempts_and_flags);
+	tcase_add_test(tc, test_claim_callee);
+	tcase_add_test(tc, test_claim_dialog);
 	tcase_add_test(tc, test_foreach);
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_call_size);

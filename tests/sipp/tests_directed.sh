@@ -1,0 +1,162 @@
+# Directed pickup (a named member's call) and pickup by Replaces (a desk
+# phone's BLF key), issue 13; and the empty pickup without a transaction.
+
+ALL_TESTS="$ALL_TESTS directed_code directed_star8 directed_scope_group directed_personal replaces_pickup replaces_transfer_untouched replaces_after_picked empty_no_transaction"
+
+# the Call-ID of the call a caller party made, and the member's To tag
+call_id_of() { msg "$1" '^SIP/2.0 18' | sed -n 's/^Call-ID: *//p' | tr -d '\r' | head -n 1; }
+to_tag_of() { msg "$1" '^SIP/2.0 18' | sed -n 's/^To: .*;tag=//p' | tr -d '\r' | head -n 1; }
+
+# **1001: the member's oldest call, in every mode
+t_directed_code() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	ring_picked c 1001 3001 tagDc 5201
+	sleep 0.5
+	pick p '**1001' 2001 5301 5302
+	sw || return 1
+	picked_from p tagDc 5202 || return 1
+	expect "the event" "$(grep -F 'tagDc' "$KLOG" >/dev/null; grep 'kind directed' "$KLOG" | tail -n 1)" 'kind directed' || return 1
+	expect_no_calls
+}
+
+# *8<extension>, the sample cfg's Asterisk-style code: gcp_pickup_directed()
+modes_directed_star8() { echo inject; }
+t_directed_star8() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	ring_picked c 1001 3001 tagS8 5201
+	sleep 0.5
+	pick p '*81001' 2001 5301 5302
+	sw || return 1
+	picked_from p tagS8 || return 1
+	expect_no_calls
+}
+
+# directed_scope "group": only members of the member's group may pick up
+modes_directed_scope_group() { echo inject; }
+t_directed_scope_group() {
+	k_variant scope-group 'modparam("gcp", "directed_scope", "group")' || return 1
+	local r=0
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	ring_picked c 1001 3001 tagSg 5201
+	sleep 0.5
+	uac o picker_any.xml 5331 '**1001' -key fromhdr '<sip:2001@127.0.0.1>' -key xhdr "X-None: 0" -key contact_port 5341
+	sw_last || r=1
+	expect "the outsider's reply" "$(final_of o)" '^SIP/2.0 403 ' || r=1
+	pick p '**1001' 1002 5301 5302
+	sw || r=1
+	picked_from p tagSg || r=1
+	expect_no_calls || r=1
+	k_back
+	return $r
+}
+
+# a call from a personal contact is picked up by no method: group number
+# and **<member> get 480, a Replaces naming it 481
+modes_directed_personal() { echo inject; }
+t_directed_personal() {
+	reg 1002 5102
+	uas m member_cancelled.xml 5102
+	uac c caller_cancel.xml 5201 1002 -key from +15550100 -key tag tagPp \
+		-key contact_port 5201 -key supported "replaces, timer" -recv_timeout 3000
+	sleep 0.7
+	local cid i=0 svc code
+	cid=$(call_id_of c)
+	[ -n "$cid" ] || fail "no Call-ID seen by the caller" || return 1
+	for svc in 7001 '**1002'; do
+		i=$((i + 1))
+		uac "p$i" picker_any.xml $((5330 + i)) "$svc" -key fromhdr '<sip:2001@127.0.0.1>' -key xhdr "X-None: 0" -key contact_port $((5340 + i))
+		sw_last || return 1
+		expect "the reply to a pickup by $svc" "$(final_of "p$i")" '^SIP/2.0 480 ' || return 1
+	done
+	uac b picker_replaces_any.xml 5335 1002 -key from 2001 -key rhdr "$cid;to-tag=x;from-tag=tagPp" -key contact_port 5345
+	sw_last || return 1
+	expect "the reply to a Replaces pickup" "$(final_of b)" '^SIP/2.0 481 ' || return 1
+	sw || return 1
+	expect_no_calls
+}
+
+# a BLF key's INVITE with Replaces picks up exactly the call it names:
+# tags in RFC 3891's orientation (to-tag the caller's, as its UA sees the
+# dialog) and swapped, sent to the member, to the caller, to **<member>
+modes_replaces_pickup() { echo inject; }
+t_replaces_pickup() {
+	local n svc cid mt rh picked
+	reg 1001 5101
+	for n in 1 2 3; do
+		case $n in
+		1) svc=1001 ;;
+		2) svc=3001 ;;
+		3) svc='**1001' ;;
+		esac
+		uas "m$n" member_picked.xml 5101
+		uac "c$n" caller_picked.xml 5201 1001 -key from 3001 -key tag "tagRp$n" -key contact_port 5201 -d 300
+		sleep 0.5
+		cid=$(call_id_of "c$n")
+		mt=$(to_tag_of "c$n")
+		[ -n "$cid" ] && [ -n "$mt" ] || fail "no Call-ID or To tag seen by caller $n" || return 1
+		if [ "$n" = 2 ]; then
+			rh="$cid;to-tag=$mt;from-tag=tagRp$n"
+		else
+			rh="$cid;to-tag=tagRp$n;from-tag=$mt;early-only"
+		fi
+		picked=$(stat picked_replaces)
+		uas "ph$n" picker_phone.xml 5302
+		uac "b$n" picker_replaces_any.xml 5301 "$svc" -key from 2001 -key rhdr "$rh" -key contact_port 5302
+		sw || return 1
+		expect "BLF pickup $n's reply" "$(final_of "b$n")" '^SIP/2.0 487 ' || return 1
+		expect "the call on the phone ($n)" "$(msg "ph$n" '^INVITE ')" "^From: .*;tag=tagRp$n" || return 1
+		[ "$(stat picked_replaces)" -eq $((picked + 1)) ] || fail "gcp:picked_replaces did not count pickup $n" || return 1
+		expect_no_calls || return 1
+	done
+}
+
+# an attended transfer: a Replaces naming no call of ours is routed as
+# usual, its header untouched
+modes_replaces_transfer_untouched() { echo inject; }
+t_replaces_transfer_untouched() {
+	reg 1001 5101
+	# the member is busy: the call goes on to voicemail, as any call does
+	uas m picker_phone_reject.xml 5101
+	uas vm voicemail.xml 5099
+	uac b picker_replaces_any.xml 5301 1001 -key from 2001 -key rhdr "xfer-9@198.51.100.7;to-tag=a1;from-tag=b2" -key contact_port 5302
+	sw || return 1
+	expect "the member's INVITE" "$(msg m '^INVITE ')" '^Replaces: xfer-9@198\.51\.100\.7;to-tag=a1;from-tag=b2' || return 1
+	expect "the transfer's answer" "$(msg b '^SIP/2.0 200')" '^SIP/2.0 200 ' || return 1
+	expect_no_calls
+}
+
+# a Replaces for a call already picked up: 481
+modes_replaces_after_picked() { echo inject; }
+t_replaces_after_picked() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagRa -key contact_port 5201 -d 1500
+	sleep 0.5
+	local cid
+	cid=$(call_id_of c)
+	pick p 7001 2001 5301 5302
+	sleep 0.8
+	uac b picker_replaces_any.xml 5311 1001 -key from 2002 -key rhdr "$cid;to-tag=tagRa;from-tag=x" -key contact_port 5312
+	sw || return 1
+	picked_from p tagRa || return 1
+	expect "the late BLF pickup's reply" "$(final_of b)" '^SIP/2.0 481 ' || return 1
+	expect_no_calls
+}
+
+# nothing rings in the group: 480 without a transaction (tm creates none;
+# the cfg answers statelessly)
+modes_empty_no_transaction() { echo inject; }
+tm_created() { kc tm.stats | sed -n 's/^[[:space:]]*created: *//p'; }
+t_empty_no_transaction() {
+	local before after
+	before=$(tm_created)
+	uac p picker_480.xml 5301 7001 -key from 2001 -key contact_port 5302
+	sw || return 1
+	after=$(tm_created)
+	[ -n "$before" ] || fail "tm.stats has no 'created'" || return 1
+	[ "$after" -eq "$before" ] || fail "tm created $((after - before)) transactions for an empty pickup" || return 1
+	! grep -q "script writer didn't release transaction" "$KLOG" || fail "tm says the script left a transaction" || return 1
+}
