@@ -3,12 +3,14 @@
 # twinkle-console) and SIPp parties around a real Kamailio running
 # cfg/kamailio.cfg, with a capture of what crossed the wire.
 #
-# Everything listens on 127.0.0.1: Kamailio on $GCP_TEST_KPORT (5090), the
-# clients and SIPp parties on ports 5700-5899 only (SIP, RTP and SIPp's
-# control ports), so that other test runs on the machine are not disturbed.
+# Everything listens on 127.0.0.1: Kamailio on $GCP_TEST_KPORT, the
+# clients and SIPp parties on the interop ports of tests/lib/ports.sh only
+# (SIP, RTP and SIPp's control ports), so that other test runs on the
+# machine are not disturbed.
 
 IDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5090}
+. "$IDIR/../lib/ports.sh"
+export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[interop]}}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$IDIR/../.." && pwd)/tests/out-interop}
 # shellcheck source=../sipp/lib.sh
 . "$IDIR/../sipp/lib.sh"
@@ -93,7 +95,7 @@ CAP_PID=
 
 cap_start() {
 	tcpdump -i lo -nn -U -s 0 -w "$T_DIR/wire.pcap" \
-		"port $KPORT or portrange 5700-5899" 2>"$T_DIR/tcpdump.err" &
+		"port $KPORT or portrange ${PARTY_PORTS[interop]}" 2>"$T_DIR/tcpdump.err" &
 	CAP_PID=$!
 	local i
 	for i in $(seq 1 50); do

@@ -19,8 +19,6 @@ cd "$(dirname "$0")"
 . ./lib.sh
 
 RESULTS=$OUT/results.tsv
-passed=0
-failed=0
 
 # ---- what each client is expected to do (an ERE on the outcome) -------
 # The outcome of a test is a short code, built from what crossed the wire:
@@ -446,8 +444,8 @@ run_test() { # <client> <seat> <mode> [variant]
 	rm -rf "$T_DIR"
 	mkdir -p "$T_DIR"
 	OUTCOME=none EVIDENCE="" VIEW=""
-	local start=$SECONDS rc exp verdict
-	cap_start >"$T_DIR/test.log" 2>&1 || { echo "FAIL $CLIENT $key $MODE: no capture"; failed=$((failed + 1)); return; }
+	local start=$SECONDS rc exp verdict line
+	cap_start >"$T_DIR/test.log" 2>&1 || { t_fail "$CLIENT $key $MODE: no capture"; return; }
 	(
 		set +e
 		MODE=$MODE
@@ -474,8 +472,8 @@ run_test() { # <client> <seat> <mode> [variant]
 		verdict=FAIL
 		echo "  outcome '$OUTCOME' is not the expected /$exp/" >>"$T_DIR/test.log"
 	fi
-	if [ $verdict = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-	printf '%s %-8s %-15s %-12s %-32s %3ds\n' "$verdict" "$CLIENT" "$key" "$MODE" "$OUTCOME" $((SECONDS - start))
+	line=$(printf '%-8s %-15s %-12s %-32s %3ds' "$CLIENT" "$key" "$MODE" "$OUTCOME" $((SECONDS - start)))
+	if [ $verdict = PASS ]; then t_pass "$line"; else t_fail "$line"; fi
 	if [ $verdict = FAIL ]; then
 		sed 's/^/    /' "$T_DIR/test.log" | grep -v '^    $' | tail -n 15
 		echo "    observed: $(describe "$OUTCOME" "$key")"
@@ -577,7 +575,7 @@ modes=${GCP_INTEROP_MODES:-"inject replaces replaces-any auto auto-ua-any"}
 for mode in $modes; do
 	cp "$ROOT/cfg/gcp.xml" "$OUT/gcp.xml"
 	KMODE=$mode
-	k_restart || { failed=$((failed + 1)); echo "FAIL kamailio-start $mode"; continue; }
+	k_restart || { t_fail "kamailio-start $mode"; continue; }
 	for c in $clients; do
 		case $mode in
 		inject)
@@ -621,5 +619,4 @@ if [ -z "${GCP_INTEROP_CLIENTS:-}${GCP_INTEROP_MODES:-}" ]; then
 fi
 # GCP_INTEROP_DOC=1: also rewrite docs/INTEROP.md from these results
 [ "${GCP_INTEROP_DOC:-0}" = 1 ] && python3 ./gen-doc.py "$RESULTS" "$ROOT/docs/INTEROP.md"
-echo "interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary interop

@@ -2,8 +2,8 @@
 # Helpers of the stress suite (tests/stress/run.sh) and of the valgrind
 # runner (tests/stress/valgrind.sh), on top of tests/sipp/lib.sh.
 #
-# Its own Kamailio: SIP port 5085 (GCP_TEST_KPORT), files in
-# tests/out-stress (GCP_TEST_OUT); SIPp parties on ports 6000-6499 only.
+# Its own Kamailio: SIP port and SIPp parties' ports in tests/lib/ports.sh
+# (GCP_TEST_KPORT), files in tests/out-stress (GCP_TEST_OUT).
 # Kamailio is started by s_start: k_start (tests/sipp/lib.sh) with
 #   S_CFG        the cfg file (default cfg/kamailio.cfg)
 #   S_FR_INV     FR_INV_TIMER in ms (default 3000; k_start sets 15000, and
@@ -13,19 +13,19 @@
 #   S_START_WAIT seconds to wait for the ctl socket (default 15)
 #   S_MODULE     the gcp.so to load (default modules/gcp/gcp.so)
 #   S_SHM_MB     shm size (default 128, as k_start)
-# VOICEMAIL_HOST is 127.0.0.1:6199 (k_start: 5099, outside our ports).
+# VOICEMAIL_HOST is 127.0.0.1:$VM_PORT (the port map's; k_start: 5099).
 #
-# Ports: SIP parties on 6150-6199, 6250-6299, 6350-6399 and 6450-6499,
-# which stay clear of the SIPp suite's ports moved by +1000 (6099, 6101-6112,
-# 6201-6231, 6301-6332, 6401-6403: ad-hoc runs do that) and of the media
-# ports every SIPp binds from 6000 upwards.
+# The party ranges stay clear of the SIPp suite's ports moved by +1000
+# (6099, 6101-6112, 6201-6231, 6301-6332, 6401-6403: ad-hoc runs do that)
+# and of the media ports every SIPp binds from 6000 upwards.
 
 STRESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5085}
+. "$STRESS_DIR/../lib/ports.sh"
+export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[stress]}}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$STRESS_DIR/../.." && pwd)/tests/out-stress}
 . "$STRESS_DIR/../sipp/lib.sh"
 SSCEN=$STRESS_DIR/scenarios
-VM_PORT=6199
+VM_PORT=${VM_PORTS[stress]}
 
 # s_start <mode: inject|replaces|auto|auth> [kamailio args...]: as k_start
 # of tests/sipp/lib.sh, with this suite's knobs and defaults (above)

@@ -39,17 +39,13 @@
 set -u
 cd "$(dirname "$0")"
 HERE=$(pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5085}
+. ../lib/ports.sh
+. ../lib/check.sh
+export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[stress]}}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-stress}
 # one run at a time on this port and folder (the valgrind runner uses them
-# too): wait for the other one; the lock is held by flock itself (-o)
-if [ -z "${GCP_STRESS_LOCKED:-}" ]; then
-	mkdir -p "$GCP_TEST_OUT"
-	lock=$GCP_TEST_OUT/.stress.lock
-	flock -n "$lock" true ||
-		echo "stress: another run is using $GCP_TEST_OUT: waiting for it"
-	GCP_STRESS_LOCKED=1 exec flock -o -w 1800 "$lock" bash "$HERE/$(basename "$0")" "$@"
-fi
+# too): wait for the other one
+one_run stress GCP_STRESS_LOCKED "$GCP_TEST_OUT/.stress.lock" 1800 "$HERE/$(basename "$0")" "$@"
 . ./lib.sh
 
 STRESS_ROUNDS=${STRESS_ROUNDS:-20}
@@ -63,32 +59,23 @@ MODES=${STRESS_MODES:-"inject replaces auto"}
 NUMBERS=$OUT/numbers.txt
 : >"$NUMBERS"
 
-passed=0
-failed=0
-failed_names=()
-
 want() { grep -qw "$1" <<<"$SECTIONS"; }
 
-# check <name> <function> [args...]: runs the function in a subshell with
-# its output in $T_DIR/test.log (shown on failure); a function may append
-# "key value" lines to $NUMBERS and a detail to $T_DIR/detail
-check() {
+# t_check <name> <function> [args...]: a test function as one check, in
+# a subshell with its output in $T_DIR/test.log (shown on failure); a
+# function may append "key value" lines to $NUMBERS and a detail to
+# $T_DIR/detail
+t_check() {
 	local name=$1
 	shift
-	T_DIR=$OUT/tests/$(echo "$name" | tr " /'" '_-_')
-	rm -rf "$T_DIR"
-	mkdir -p "$T_DIR"
 	local start=$(date +%s.%N) detail=""
-	if ( set +e; "$@" ) >"$T_DIR/test.log" 2>&1; then
-		passed=$((passed + 1))
+	if t_run "$OUT/tests/$(echo "$name" | tr " /'" '_-_')" "$@"; then
 		[ -f "$T_DIR/detail" ] && detail=" ($(cat "$T_DIR/detail"))"
-		printf 'PASS %s%s %.1fs\n' "$name" "$detail" "$(echo "$(date +%s.%N) - $start" | bc)"
+		t_pass "$(printf '%s%s %.1fs' "$name" "$detail" "$(t_secs "$start")")"
 		[ -n "${STRESS_KEEP:-}" ] || rm -f "$T_DIR"/*.msg
 	else
-		failed=$((failed + 1))
-		failed_names+=("$name")
-		echo "FAIL $name"
-		sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
+		t_fail "$name"
+		fail_tail "$T_DIR/test.log" 40
 	fi
 	# nothing of this test may leak into the next one
 	pkill -f -- "-error_file $T_DIR/" 2>/dev/null
@@ -1148,55 +1135,54 @@ for mode in $MODES; do
 	want race || want faults || want hostile || want bounds || want load || break
 	cp "$HERE/gcp.xml" "$OUT/gcp.xml"
 	if ! S_FR_INV=$FR_INV s_start "$mode" -n 8; then
-		failed=$((failed + 1))
-		echo "FAIL kamailio-start $mode"
+		t_fail "kamailio-start $mode"
 		continue
 	fi
 	IDLE0=$(gcp_shm)
 	reg 1001 6151
 	if want race; then
 		for r in $(seq 1 "$STRESS_ROUNDS"); do
-			check "race $mode round $r/$STRESS_ROUNDS" race_round "$mode" "$r"
+			t_check "race $mode round $r/$STRESS_ROUNDS" race_round "$mode" "$r"
 		done
 		number "race_rounds $mode $STRESS_ROUNDS"
 	fi
 	if want faults; then
 		case $mode in
 		inject)
-			check "member answers during pickup inject" t_answer_in_flight inject
-			check "caller hangs up during pickup inject" t_hangup_in_flight inject
-			check "caller hangs up before delivery inject" t_hangup_before_delivery
+			t_check "member answers during pickup inject" t_answer_in_flight inject
+			t_check "caller hangs up during pickup inject" t_hangup_in_flight inject
+			t_check "caller hangs up before delivery inject" t_hangup_before_delivery
 			;;
 		replaces)
-			check "member answers during pickup replaces" t_answer_in_flight replaces
-			check "caller hangs up during pickup replaces" t_hangup_in_flight replaces
-			check "caller UA never answers replaces" t_ua_never_answers
-			check "picker hangs up during pickup replaces" t_picker_hangs_up
+			t_check "member answers during pickup replaces" t_answer_in_flight replaces
+			t_check "caller hangs up during pickup replaces" t_hangup_in_flight replaces
+			t_check "caller UA never answers replaces" t_ua_never_answers
+			t_check "picker hangs up during pickup replaces" t_picker_hangs_up
 			;;
 		auto)
-			check "caller UA answers gcp's CANCEL auto" t_auto_ua_answers_cancel
+			t_check "caller UA answers gcp's CANCEL auto" t_auto_ua_answers_cancel
 			;;
 		esac
 	fi
 	if want hostile; then
-		check "pickup without body $mode" t_hostile_nobody "$mode"
-		check "pickup with broken SDP $mode" t_hostile_sdp "$mode"
-		check "pickup with garbage body $mode" t_hostile_garbage "$mode"
-		check "pickup with 20 kB header $mode" t_hostile_header "$mode"
-		check "pickup from a foreign domain $mode" t_hostile_foreign "$mode"
-		check "pickup without Contact $mode" t_hostile_nocontact "$mode"
-		check "pickup with a non-SIP Contact $mode" t_hostile_badcontact "$mode"
-		check "pickup with a To tag $mode" t_hostile_totag "$mode"
-		check "pickup with a broken From URI $mode" t_hostile_badfrom "$mode"
-		[ "$mode" = replaces ] && check "Replaces escaping" t_escaping
+		t_check "pickup without body $mode" t_hostile_nobody "$mode"
+		t_check "pickup with broken SDP $mode" t_hostile_sdp "$mode"
+		t_check "pickup with garbage body $mode" t_hostile_garbage "$mode"
+		t_check "pickup with 20 kB header $mode" t_hostile_header "$mode"
+		t_check "pickup from a foreign domain $mode" t_hostile_foreign "$mode"
+		t_check "pickup without Contact $mode" t_hostile_nocontact "$mode"
+		t_check "pickup with a non-SIP Contact $mode" t_hostile_badcontact "$mode"
+		t_check "pickup with a To tag $mode" t_hostile_totag "$mode"
+		t_check "pickup with a broken From URI $mode" t_hostile_badfrom "$mode"
+		[ "$mode" = replaces ] && t_check "Replaces escaping" t_escaping
 	fi
 	if want bounds && [ "$mode" = inject ]; then
-		check "bounds $mode" t_bounds
+		t_check "bounds $mode" t_bounds
 	fi
 	if want load && [ "$mode" = inject ]; then
-		check "load $STRESS_CALLS calls $mode" t_load
+		t_check "load $STRESS_CALLS calls $mode" t_load
 	fi
-	check "kamailio intact after $mode" mode_end
+	t_check "kamailio intact after $mode" mode_end
 	unreg_all
 	s_stop
 	cp "$KLOG" "$OUT/kamailio-$mode.log"
@@ -1205,12 +1191,11 @@ done
 if want max_calls; then
 	cp "$HERE/gcp.xml" "$OUT/gcp.xml"
 	if S_CFG=$(variant_cfg max_calls 'modparam("gcp", "max_calls", 3)') S_FR_INV=30000 s_start inject -n 8; then
-		check "max_calls" t_max_calls
+		t_check "max_calls" t_max_calls
 		s_stop
 		cp "$KLOG" "$OUT/kamailio-max_calls.log"
 	else
-		failed=$((failed + 1))
-		echo "FAIL kamailio-start max_calls"
+		t_fail "kamailio-start max_calls"
 	fi
 fi
 
@@ -1218,15 +1203,14 @@ if want shm_exhaustion; then
 	cp "$HERE/gcp.xml" "$OUT/gcp.xml"
 	shm_cfg >"$OUT/kamailio-shm.cfg"
 	if S_CFG=$OUT/kamailio-shm.cfg S_SHM_MB=16 S_FR_INV=30000 s_start inject; then
-		check "shm exhaustion" t_shm_exhaustion
-		check "shm exhaustion during a pickup" t_pickup_nomem
+		t_check "shm exhaustion" t_shm_exhaustion
+		t_check "shm exhaustion during a pickup" t_pickup_nomem
 		s_stop
 		cp "$KLOG" "$OUT/kamailio-shm.log"
 	else
-		failed=$((failed + 1))
-		echo "FAIL kamailio-start shm_exhaustion"
+		t_fail "kamailio-start shm_exhaustion"
 	fi
-	check "shm exhaustion at the ring table" t_ring_nomem
+	t_check "shm exhaustion at the ring table" t_ring_nomem
 fi
 
 # the numbers of this run
@@ -1238,5 +1222,4 @@ if read -r _ a b < <(grep '^load_gcp_shm ' "$NUMBERS"); then
 	read -r _ c d < <(grep '^load_core_shm ' "$NUMBERS")
 	echo "numbers: load: $(sed -n 's/^load_calls //p' "$NUMBERS") calls, $(sed -n 's/^load_picked //p' "$NUMBERS") picked; gcp shm $a -> $b bytes; core shm real_used $c -> $d bytes"
 fi
-echo "stress: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary stress
