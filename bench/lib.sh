@@ -10,7 +10,6 @@ export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[bench]}}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$BROOT/tests/out-bench}
 # OUT, KPORT, KADDR, CTL, kc() and k_launch of the SIPp suites
 . "$BROOT/tests/sipp/lib.sh"
-BSCEN=$BROOT/bench/scenarios
 BKLOG=
 # Kamailio's shared memory for the benchmarks (MB): 10,000 ringing calls
 # are 10,000 live INVITE transactions
@@ -101,7 +100,8 @@ bk_pin() {
 
 # ---- SIPp ----
 
-# bs_start <name> <scenario> <port> [sipp args...]: a SIPp in the
+# bs_start <name> <scenario> <port> [sipp args...]: a SIPp (a scenario
+# of tests/scenarios: bench_*.xml) in the
 # background (server mode unless the args name a remote host); its pid in
 # BS_PID[<name>], its output in $OUT/sipp-<name>.*
 declare -A BS_PID
@@ -109,7 +109,7 @@ bs_start() {
 	local name=$1 scen=$2 port=$3
 	shift 3
 	rm -f "$OUT/sipp-$name".*
-	(cd "$OUT" && ulimit -n 65536 2>/dev/null; exec ${BS_TASKSET:-} sipp -sf "$BSCEN/$scen" -i 127.0.0.1 -p "$port" \
+	(cd "$OUT" && ulimit -n 65536 2>/dev/null; exec ${BS_TASKSET:-} sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" \
 		-nostdin -trace_err -error_file "$OUT/sipp-$name.err" \
 		-trace_stat -stf "$OUT/sipp-$name.csv" -fd 1 \
 		"$@" >"$OUT/sipp-$name.out" 2>&1) &
@@ -148,7 +148,7 @@ bs_stat() {
 # register users: bs_register <users.csv> <count> (field0 user, field1 port)
 bs_register() {
 	local csv=$1 n=$2
-	bs_start register register.xml 6501 -inf "$csv" -m "$n" -r 2000 -l 200 \
+	bs_start register bench_register.xml 6501 -inf "$csv" -m "$n" -r 2000 -l 200 \
 		-timeout 60s "$KADDR"
 	if ! bs_wait register; then
 		echo "registration failed:" >&2

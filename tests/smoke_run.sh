@@ -19,7 +19,7 @@ done
 # a failed check shows Kamailio's log
 CHECK_PREFIX="smoke " CHECK_LOG=$out/last.log CHECK_ALL=$out/checks.log CHECK_SHOW=$out/kamailio.log
 check "kamailio started, kamcmd answers" test $ok -eq 1
-check "a phone registers on 5060" sipp -sf tests/sipp/scenarios/register.xml -i 127.0.0.1 -p 5499 \
+check "a phone registers on 5060" sipp -sf tests/scenarios/register.xml -i 127.0.0.1 -p 5499 \
 	-m 1 -s 1001 -nostdin -timeout 10s -timeout_error -trace_msg -message_file "$out/reg.msg" 127.0.0.1:5060
 check "the phone is in the location table" sh -c 'kamcmd ul.dump | grep -q "Address: sip:1001@127.0.0.1:5499"'
 check "the registration got 200" grep -q '^SIP/2.0 200' "$out/reg.msg"

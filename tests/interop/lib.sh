@@ -14,7 +14,6 @@ export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[interop]}}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$IDIR/../.." && pwd)/tests/out-interop}
 # shellcheck source=../sipp/lib.sh
 . "$IDIR/../sipp/lib.sh"
-ISCEN=$IDIR/scenarios
 
 # ---- ports -------------------------------------------------------------
 # SIPp parties: SIP port, RTP echo port (SIPp also takes +2), control port
@@ -35,11 +34,12 @@ PARTY_PIDS=()
 PARTY_NAMES=()
 
 # party <name> <scenario> <port> <rtp port> <ctrl port> [sipp options...]
+# (a scenario of tests/scenarios: interop_*.xml)
 # (a UAS; give "-s user" and the target for a UAC: see call_party)
 party() {
 	local name=$1 scen=$2 port=$3 mp=$4 cp=$5
 	shift 5
-	sipp -sf "$ISCEN/$scen" -i 127.0.0.1 -p "$port" -mp "$mp" -cp "$cp" -rtp_echo \
+	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -mp "$mp" -cp "$cp" -rtp_echo \
 		-m 1 -nostdin -timeout "${PARTY_TIMEOUT:-25}s" -timeout_error \
 		-trace_msg -trace_err -message_file "$T_DIR/$name.msg" \
 		-error_file "$T_DIR/$name.err" "$@" >"$T_DIR/$name.out" 2>&1 &

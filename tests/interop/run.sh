@@ -181,12 +181,12 @@ describe() { # <outcome code> [seat]: words for the matrix
 t_caller() {
 	local c=$CLIENT cp=${CL_PORT[$CLIENT]} rc=0
 	reg 1001 $P_MEMBER
-	party member member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
+	party member interop_member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
 	cl_start "$c" 3001 0 0 || return 1
 	cl_dial "$c" sip:1001@127.0.0.1
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
-	party phone phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
-	call_party picker picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
+	party phone interop_phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
+	call_party picker interop_picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
 		-key from 2001 -key contact_port $P_PHONE
 	party_wait picker 15
 	wait_phone
@@ -279,16 +279,16 @@ t_member() {
 	local c=$CLIENT cp=${CL_PORT[$CLIENT]} rc=0 cport=$P_CALLERUA
 	[ "$MODE" = inject ] && cport=$P_CALLER
 	cl_start "$c" 1001 1 0 || return 1
-	[ "$MODE" != inject ] && party callerua phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
-	call_party caller caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
+	[ "$MODE" != inject ] && party callerua interop_phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
+	call_party caller interop_caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
 		-key from 3001 -key tag callerM -key contact_port $cport
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
 	if [ "$MODE" = inject ]; then
-		party phone phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
-		call_party picker picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
+		party phone interop_phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
+		call_party picker interop_picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
 			-key from 2001 -key contact_port $P_PHONE
 	else
-		call_party picker picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
+		call_party picker interop_picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
 			-key from 2001 -key contact_port $P_PICKER
 	fi
 	party_wait picker 12
@@ -333,13 +333,13 @@ t_picker() {
 	[ "$MODE" = inject ] && cport=$P_CALLER
 	cl_start "$c" 2001 1 $aa || return 1
 	reg 1001 $P_MEMBER
-	party member member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
+	party member interop_member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
 	if [ "$VARIANT" = refused ]; then
-		party callerua refuse.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA
+		party callerua interop_refuse.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA
 	elif [ "$MODE" != inject ]; then
-		party callerua phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
+		party callerua interop_phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
 	fi
-	call_party caller caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
+	call_party caller interop_caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
 		-key from 3001 -key tag callerP -key contact_port $cport
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
 	cl_dial "$c" sip:7001@127.0.0.1

@@ -17,7 +17,6 @@ export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-rpc}
 # one run at a time on this port and folder: wait for the other one
 one_run rpc GCP_RPC_LOCKED "$GCP_TEST_OUT/.rpc-suite.lock" 900 "$RPC_DIR/$(basename "$0")" "$@"
 . ../sipp/lib.sh
-RPC_SCEN=$RPC_DIR/scenarios
 GCP_XML=$OUT/gcp.xml
 JFIFO=$OUT/jsonrpc_fifo
 
@@ -402,7 +401,7 @@ t_ringing_changes() {
 		expect "reply" "$(ok gcp.range.remove tmp)" 'removed: tmp'
 	check "ringing_changes: the call in the removed range shows why it cannot be picked" \
 		expect "gcp.calls" "$(kc gcp.calls 7501 | flat)" 'callee: 1008 .*pickable: no state: its group is in no range now'
-	SCEN=$RPC_SCEN uac p3 picker_404.xml 5643 7501 -key from 2003 -key contact_port 5663
+	uac p3 picker_404.xml 5643 7501 -key from 2003 -key contact_port 5663
 	sleep 0.3
 	check "ringing_changes: dialling the removed group is an ordinary call (404)" sw
 	check "ringing_changes: no calls left" no_calls

@@ -7,7 +7,8 @@
 _lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 . "$_lib/check.sh"
 . "$_lib/kamailio.sh"
-SCEN=$ROOT/tests/sipp/scenarios
+# the one scenario tree of every suite (tests/README.md)
+SCEN=$ROOT/tests/scenarios
 
 # register a phone: reg <user> <port>
 reg() {
@@ -27,12 +28,33 @@ unreg_all() {
 SIPP_PIDS=()
 SIPP_NAMES=()
 
-# a scenario of tests/sipp/scenarios, or a file given by its full path
+# a scenario of tests/scenarios, or a file given by its full path
 scen_path() {
 	case $1 in
 	/*) echo "$1" ;;
 	*) echo "$SCEN/$1" ;;
 	esac
+}
+
+# Keys with a default: SIPp refuses a scenario that uses a [key] no -key
+# gives, so a variant a key selects (caller_picked.xml from another domain)
+# costs its other callers nothing. scen_keys <scenario file> [sipp
+# options...]: into SKEYS, "-key <key> <default>" for each such key the
+# file uses and the options do not give.
+declare -gA SCEN_KEY_DEFAULTS=([fromhost]=127.0.0.1)
+scen_keys() {
+	local f=$1 k a prev given
+	shift
+	SKEYS=()
+	for k in "${!SCEN_KEY_DEFAULTS[@]}"; do
+		grep -qF "[$k]" "$f" || continue
+		given=0 prev=""
+		for a in "$@"; do
+			[ "$prev" = -key ] && [ "$a" = "$k" ] && given=1
+			prev=$a
+		done
+		[ $given = 1 ] || SKEYS+=(-key "$k" "${SCEN_KEY_DEFAULTS[$k]}")
+	done
 }
 
 # A party's SIPp options, into SARGS (tests/stress/valgrind.sh scales the
@@ -43,11 +65,13 @@ sipp_args() { SARGS=("$@"); }
 uas() {
 	local name=$1 scen=$2 port=$3
 	shift 3
+	scen=$(scen_path "$scen")
 	sipp_args "$@"
-	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
+	scen_keys "$scen" "$@"
+	sipp -sf "$scen" -i 127.0.0.1 -p "$port" -m "${UAS_CALLS:-1}" \
 		-nostdin -timeout "${SIPP_TIMEOUT:-30}s" -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
-		"${SARGS[@]}" >"$T_DIR/$name.out" 2>&1 &
+		"${SARGS[@]}" "${SKEYS[@]}" >"$T_DIR/$name.out" 2>&1 &
 	SIPP_PIDS+=($!)
 	SIPP_NAMES+=("$name")
 }
@@ -56,11 +80,13 @@ uas() {
 uac() {
 	local name=$1 scen=$2 port=$3 user=$4
 	shift 4
+	scen=$(scen_path "$scen")
 	sipp_args "$@"
-	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
+	scen_keys "$scen" "$@"
+	sipp -sf "$scen" -i 127.0.0.1 -p "$port" -m 1 -s "$user" \
 		-nostdin -timeout "${SIPP_TIMEOUT:-30}s" -timeout_error -trace_msg -trace_err \
 		-message_file "$T_DIR/$name.msg" -error_file "$T_DIR/$name.err" \
-		"${SARGS[@]}" "$KADDR" >"$T_DIR/$name.out" 2>&1 &
+		"${SARGS[@]}" "${SKEYS[@]}" "$KADDR" >"$T_DIR/$name.out" 2>&1 &
 	SIPP_PIDS+=($!)
 	SIPP_NAMES+=("$name")
 }

@@ -24,7 +24,6 @@ STRESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[stress]}}
 export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$STRESS_DIR/../.." && pwd)/tests/out-stress}
 . "$STRESS_DIR/../sipp/lib.sh"
-SSCEN=$STRESS_DIR/scenarios
 VM_PORT=${VM_PORTS[stress]}
 
 # s_start <mode: inject|replaces|auto|auth> [kamailio args...]: as k_start
@@ -44,18 +43,19 @@ s_stop() { K_STOP_WAIT=${S_STOP_WAIT:-5} k_halt; }
 
 SIPP_TIMEOUT=${SIPP_TIMEOUT:-30}
 
-# a SIPp party whose scenario is in tests/stress/scenarios or
-# tests/sipp/scenarios; party <name> <scenario> <port> [sipp options...]
-# (a UAC when the options end with the remote address; -m as given)
+# a SIPp party whose scenario is in tests/scenarios; party <name>
+# <scenario> <port> [sipp options...] (a UAC when the options end with the
+# remote address; -m as given)
 party() {
 	local name=$1 scen=$2 port=$3 trace
 	shift 3
 	trace=(-trace_msg -message_file "$T_DIR/$name.msg")
-	[ -f "$SSCEN/$scen" ] && scen=$SSCEN/$scen || scen=$SCEN/$scen
+	scen=$(scen_path "$scen")
 	[ -n "${NO_TRACE:-}" ] && trace=()
+	scen_keys "$scen" "$@"
 	sipp -sf "$scen" -i 127.0.0.1 -p "$port" -nostdin -timeout "${SIPP_TIMEOUT}s" \
 		-timeout_error -trace_err -error_file "$T_DIR/$name.err" "${trace[@]}" \
-		"$@" >"$T_DIR/$name.out" 2>&1 &
+		"${SKEYS[@]}" "$@" >"$T_DIR/$name.out" 2>&1 &
 	SIPP_PIDS+=($!)
 	SIPP_NAMES+=("$name")
 }

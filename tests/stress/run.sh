@@ -811,7 +811,7 @@ t_load() {
 	party lc-can caller_cancel.xml 6263 -m "$ncan" -r "$rate" -l 400 -s 1013 -key from 3013 \
 		-key tag lc -key contact_port 6263 -key supported "replaces, timer" -recv_timeout 1000 "$KADDR"
 	party lm-to member_cancelled.xml 6164 -m "$nto"
-	party vm voicemail_slow.xml $VM_PORT -m "$nto"
+	party vm voicemail.xml $VM_PORT -m "$nto" -d 100
 	party lc-to caller_picked.xml 6264 -m "$nto" -r $((rate * 2 / 3)) -l 1000 -s 1014 -key from 3014 \
 		-key tag lt -key contact_port 6264 -d 200 "$KADDR"
 	# the calls to be picked ring on (a 180 every second) past FR_INV_TIMER
