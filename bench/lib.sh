@@ -6,8 +6,7 @@
 
 BROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$BROOT/tests/lib/ports.sh"
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[bench]}}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$BROOT/tests/out-bench}
+suite_env bench
 # OUT, KPORT, KADDR, CTL, kc() and k_launch of the SIPp suites
 . "$BROOT/tests/sipp/lib.sh"
 BKLOG=

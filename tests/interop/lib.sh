@@ -10,8 +10,7 @@
 
 IDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$IDIR/../lib/ports.sh"
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[interop]}}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$IDIR/../.." && pwd)/tests/out-interop}
+suite_env interop
 # shellcheck source=../sipp/lib.sh
 . "$IDIR/../sipp/lib.sh"
 

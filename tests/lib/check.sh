@@ -115,18 +115,3 @@ expect_not() {
 		return 1
 	fi
 }
-
-# one run of a suite at a time on its port and folder (make test from two
-# shells would stop each other's Kamailio): the script runs again under
-# flock, which holds the lock itself (-o), never Kamailio or SIPp.
-# one_run <suite> <env var> <lock file> <seconds> <script> [args...]
-one_run() {
-	local suite=$1 var=$2 lock=$3 secs=$4 script=$5
-	shift 5
-	[ -z "${!var:-}" ] || return 0
-	mkdir -p "$(dirname "$lock")"
-	flock -n "$lock" true ||
-		echo "$suite: another run is using $(dirname "$lock"): waiting for it"
-	export "$var=1"
-	exec flock -o -w "$secs" "$lock" bash "$script" "$@"
-}

@@ -45,6 +45,39 @@ PORTS_SIPP_TO_STRESS='s/\b5099\b/6199/g; s/\b5([1-4])([0-4])([0-9])\b/6\1@\2\3/g
 	s/6([0-4])@0/6\15/g; s/6([0-4])@1/6\16/g; s/6([0-4])@2/6\17/g;
 	s/6([0-4])@3/6\18/g; s/6([0-4])@4/6\19/g'
 
+# a suite's Kamailio port (the map's) and folder (tests/out-<suite>),
+# unless GCP_TEST_KPORT / GCP_TEST_OUT give them: suite_env <suite> [folder]
+suite_env() {
+	export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[$1]}}
+	export GCP_TEST_OUT=${GCP_TEST_OUT:-${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/out-$1}}
+}
+
+# one run of a suite at a time on its port and folder (make test from two
+# shells would stop each other's Kamailio): the script runs again under
+# flock, which holds the lock itself (-o), never Kamailio or SIPp.
+# one_run <suite> <env var> <lock file> <seconds> <script> [args...]
+one_run() {
+	local suite=$1 var=$2 lock=$3 secs=$4 script=$5
+	shift 5
+	[ -z "${!var:-}" ] || return 0
+	mkdir -p "$(dirname "$lock")"
+	flock -n "$lock" true ||
+		echo "$suite: another run is using $(dirname "$lock"): waiting for it"
+	export "$var=1"
+	exec flock -o -w "$secs" "$lock" bash "$script" "$@"
+}
+
+# suite_start <suite> <lock file name> <seconds> [args...]: the head of a
+# suite that is run by its path (rpc, stress, valgrind): suite_env, then
+# one run at a time in its folder (lock variable GCP_<SUITE>_LOCKED); from
+# the script's folder
+suite_start() {
+	local suite=$1 lock=$2 secs=$3
+	shift 3
+	suite_env "$suite"
+	one_run "$suite" "GCP_${suite^^}_LOCKED" "$GCP_TEST_OUT/$lock" "$secs" "$PWD/$(basename "$0")" "$@"
+}
+
 # the Kamailio port of a suite: k_port_of <suite>
 k_port_of() { echo "${K_PORTS[$1]}"; }
 

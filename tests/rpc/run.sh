@@ -9,13 +9,9 @@
 # GCP_RPC_TESTS="name ..." runs only those tests (in the order given).
 set -u
 cd "$(dirname "$0")"
-RPC_DIR=$(pwd)
-. ../lib/ports.sh
-. ../lib/check.sh
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[rpc]}}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-rpc}
 # one run at a time on this port and folder: wait for the other one
-one_run rpc GCP_RPC_LOCKED "$GCP_TEST_OUT/.rpc-suite.lock" 900 "$RPC_DIR/$(basename "$0")" "$@"
+. ../lib/ports.sh
+suite_start rpc .rpc-suite.lock 900 "$@"
 . ../sipp/lib.sh
 GCP_XML=$OUT/gcp.xml
 JFIFO=$OUT/jsonrpc_fifo

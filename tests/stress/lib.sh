@@ -21,8 +21,7 @@
 
 STRESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$STRESS_DIR/../lib/ports.sh"
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[stress]}}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$STRESS_DIR/../.." && pwd)/tests/out-stress}
+suite_env stress
 . "$STRESS_DIR/../sipp/lib.sh"
 VM_PORT=${VM_PORTS[stress]}
 

@@ -43,13 +43,10 @@
 set -u
 cd "$(dirname "$0")"
 HERE=$(pwd)
-. ../lib/ports.sh
-. ../lib/check.sh
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[stress]}}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-stress}
 # one run at a time on this port and folder (the valgrind runner uses them
 # too): wait for the other one
-one_run stress GCP_STRESS_LOCKED "$GCP_TEST_OUT/.stress.lock" 1800 "$HERE/$(basename "$0")" "$@"
+. ../lib/ports.sh
+suite_start stress .stress.lock 1800 "$@"
 . ./lib.sh
 
 STRESS_ROUNDS=${STRESS_ROUNDS:-20}

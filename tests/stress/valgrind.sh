@@ -35,10 +35,10 @@ set -u
 cd "$(dirname "$0")"
 HERE=$(pwd)
 . ../lib/ports.sh
-. ../lib/check.sh
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-${K_PORTS[valgrind]}}
-STRESS_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-stress}
-one_run valgrind GCP_STRESS_LOCKED "$STRESS_OUT/.stress.lock" 1800 "$HERE/$(basename "$0")" "$@"
+# the stress suite's folder and lock
+suite_env valgrind "$(cd ../.. && pwd)/tests/out-stress"
+STRESS_OUT=$GCP_TEST_OUT
+suite_start valgrind .stress.lock 1800 "$@"
 export GCP_TEST_OUT=$STRESS_OUT/valgrind
 rm -rf "$GCP_TEST_OUT"
 . ./lib.sh
