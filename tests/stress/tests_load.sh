@@ -46,7 +46,7 @@ t_load() {
 	for b in $(seq 1 "$nb"); do
 		local cpid ppid
 		sipp -sf "$SCEN/caller_picked.xml" -i 127.0.0.1 -p 6258 -m "$batch" -r 250 -l "$batch" \
-			-s 1008 -key from 3008 -key tag "lp$b" -key contact_port 6258 -d 200 -nostdin \
+			-s 1008 -key from 3008 -key fromhost 127.0.0.1 -key tag "lp$b" -key contact_port 6258 -d 200 -nostdin \
 			-timeout 120s -timeout_error -trace_err -error_file "$T_DIR/lc-pick$b.err" \
 			"$KADDR" >"$T_DIR/lc-pick$b.out" 2>&1 &
 		cpid=$!

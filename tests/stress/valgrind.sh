@@ -157,7 +157,7 @@ for mode in $modes; do
 		>"$T_DIR/wm.out" 2>&1 &
 	wm=$!
 	sipp -sf "$SCEN/caller_picked.xml" -i 127.0.0.1 -p 6296 -m 40 -r 20 -l 10 -s 1010 \
-		-key from 3010 -key tag warm -key contact_port 6296 -d 50 -nostdin -timeout 60s \
+		-key from 3010 -key fromhost 127.0.0.1 -key tag warm -key contact_port 6296 -d 50 -nostdin -timeout 60s \
 		-recv_timeout 10000 "$KADDR" >"$T_DIR/wc.out" 2>&1
 	kill "$wm" 2>/dev/null
 	wait "$wm" 2>/dev/null
