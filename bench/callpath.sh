@@ -126,14 +126,14 @@ side_run() {
 	done
 	local BS_TASKSET=
 	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
-	bs_start member uas_member.xml $P_MEMBER
+	bs_start member bench_uas_member.xml $P_MEMBER
 	sleep 0.3
 	for v in "${SIDE_VARIANTS[@]}"; do c0[$v]=$(inst "${vi[$v]}" bk_cpu_ns); done
 	k=0
 	for v in "${SIDE_VARIANTS[@]}"; do
 		i=${vi[$v]}
 		t0[$v]=$(date +%s%N)
-		inst "$i" bs_start "caller-$v" uac_cancel.xml $((P_CALLER + k)) -inf "$callees" \
+		inst "$i" bs_start "caller-$v" bench_uac_cancel.xml $((P_CALLER + k)) -inf "$callees" \
 			-m "$n" -r "$RATE" -l 5000 -recv_timeout 5000 "${I_ADDR[$i]}"
 		k=$((k + 1))
 	done
@@ -170,11 +170,11 @@ step_run() {
 	start_variant a "$v" || return 1
 	local BS_TASKSET=
 	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
-	bs_start member uas_member.xml $P_MEMBER
+	bs_start member bench_uas_member.xml $P_MEMBER
 	sleep 0.2
 	c0=$(inst a bk_cpu_ns)
 	t0=$(date +%s%N)
-	inst a bs_start caller uac_cancel.xml $P_CALLER -inf "$callees" -m "$n" -r "$rate" \
+	inst a bs_start caller bench_uac_cancel.xml $P_CALLER -inf "$callees" -m "$n" -r "$rate" \
 		-l 5000 -recv_timeout 5000 "$KADDR"
 	bs_wait caller
 	t1=$(date +%s%N)
@@ -207,12 +207,12 @@ cg_run() {
 		sleep 0.1
 	done
 	inst a bs_register "$OUT/members.csv" "$NGROUPS" || return 1
-	bs_start member uas_member.xml $P_MEMBER
+	bs_start member bench_uas_member.xml $P_MEMBER
 	sleep 1
 	pids=$(inst a bk_pids)
 	for p in $pids; do callgrind_control -z "$p" >/dev/null 2>&1; done
 	t0=$(date +%s%N)
-	bs_start caller uac_cancel.xml $P_CALLER -inf "$callees" -m "$CG_CALLS" -r 50 \
+	bs_start caller bench_uac_cancel.xml $P_CALLER -inf "$callees" -m "$CG_CALLS" -r 50 \
 		-l 5000 -recv_timeout 20000 "$KADDR"
 	bs_wait caller
 	ok=$(bs_stat caller 'SuccessfulCall(C)')
@@ -241,14 +241,14 @@ if command -v perf >/dev/null; then
 	start_variant a with || exit 1
 	BS_TASKSET=
 	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
-	bs_start member uas_member.xml $P_MEMBER
+	bs_start member bench_uas_member.xml $P_MEMBER
 	sleep 0.3
 	pdata=$OUT/perf-callpath.data
 	perf record -e cpu-clock -F 4000 -g -o "$pdata" -p "$(inst a bk_pids | paste -sd,)" \
 		-- sleep $((SECONDS_FIX + 1)) >/dev/null 2>&1 &
 	ppid=$!
 	sleep 0.3
-	bs_start caller uac_cancel.xml $P_CALLER -inf "$callees" -m $((RATE_MAX * SECONDS_FIX)) \
+	bs_start caller bench_uac_cancel.xml $P_CALLER -inf "$callees" -m $((RATE_MAX * SECONDS_FIX)) \
 		-r "$RATE_MAX" -l 5000 -recv_timeout 5000 "$KADDR"
 	bs_wait caller
 	wait "$ppid"

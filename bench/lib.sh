@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Helpers of the benchmarks (make bench): Kamailio with a chosen cfg, its CPU
-# time from /proc/<pid>/task/*/schedstat, SIPp parties on ports 6500-6999.
-# Every process is started here and stopped by its own pid, never by name,
-# so the benchmarks run next to the test suites.
+# time from /proc/<pid>/task/*/schedstat, SIPp parties on the bench ports of
+# tests/lib/ports.sh. Every process is started here and stopped by its own
+# pid, never by name, so the benchmarks run next to the test suites.
 
 BROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5075}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$BROOT/tests/out-bench}
-# OUT, KPORT, KADDR, CTL and kc() of the SIPp suites
+. "$BROOT/tests/lib/ports.sh"
+suite_env bench
+# OUT, KPORT, KADDR, CTL, kc() and k_launch of the SIPp suites
 . "$BROOT/tests/sipp/lib.sh"
-BSCEN=$BROOT/bench/scenarios
 BKLOG=
 # Kamailio's shared memory for the benchmarks (MB): 10,000 ringing calls
 # are 10,000 live INVITE transactions
@@ -18,59 +17,44 @@ BENCH_SHM_MB=${BENCH_SHM_MB:-1024}
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # bk_start <tag> <cfg> [kamailio args...]: start Kamailio in $OUT (the
-# includes of the cfg are looked up there first), log in $OUT/kamailio-<tag>.log
+# includes of the cfg are looked up there first), log in
+# $OUT/kamailio-<tag>.log: k_launch of tests/lib/kamailio.sh, stopped by
+# bk_stop (by its pid)
 bk_start() {
 	local tag=$1 cfg=$2
 	shift 2
 	bk_stop
 	BKLOG=$OUT/kamailio-$tag.log
-	: >"$BKLOG"
-	(cd "$OUT" && exec kamailio -f "$cfg" -DD -E -m "$BENCH_SHM_MB" -M 16 \
-		-x tlsf -X tlsf --loadmodule=cfg_rpc.so \
-		-A "GCP_MODULE=\"${BENCH_GCP_MODULE:-$BROOT/modules/gcp/gcp.so}\"" \
-		-A "GCP_CONFIG=\"$OUT/gcp.xml\"" \
-		-A "GCP_CTL=\"$CTL\"" \
-		-A "GCP_LISTEN=$KADDR" \
-		-A "VOICEMAIL_HOST=\"127.0.0.1:6999\"" \
-		-A "FR_INV_TIMER=900000" \
-		"$@" >>"$BKLOG" 2>&1) &
-	KPID=$!
+	KLOG=$BKLOG K_NO_HALT=1 K_SHM_MB=$BENCH_SHM_MB K_PKG_MB=16 K_START_WAIT=15 \
+		K_VM_HOST=127.0.0.1:${VM_PORTS[bench]} K_FR_INV=900000 \
+		k_launch "$OUT" "$cfg" --loadmodule=cfg_rpc.so \
+		-A "GCP_MODULE=\"${BENCH_GCP_MODULE:-$BROOT/modules/gcp/gcp.so}\"" "$@" >&2 || return 1
+	# calls ring for minutes in the pickup benchmark: tm's max_inv_lifetime
+	# (180 s by default) as a run-time setting (cfg_rpc, loaded from the
+	# command line: the cfg stays as it is)
+	local out
+	out=$(kc cfg.seti tm max_inv_lifetime 900000 2>&1)
+	if [ -n "$out" ]; then
+		echo "kamailio: cannot set tm max_inv_lifetime: $out" >&2
+		return 1
+	fi
+}
+
+# pid_stop <pid> <tenths of a second before SIGKILL>: one process of ours
+pid_stop() {
+	kill "$1" 2>/dev/null
 	local i
-	for i in $(seq 1 150); do
-		if kamcmd -s "$CTL" core.version >/dev/null 2>&1; then
-			# calls ring for minutes in the pickup benchmark: tm's
-			# max_inv_lifetime (180 s by default) as a run-time setting
-			# (cfg_rpc, loaded from the command line: the cfg stays as it is)
-			local out
-			out=$(kc cfg.seti tm max_inv_lifetime 900000 2>&1)
-			if [ -n "$out" ]; then
-				echo "kamailio: cannot set tm max_inv_lifetime: $out" >&2
-				return 1
-			fi
-			return 0
-		fi
-		if ! kill -0 "$KPID" 2>/dev/null; then
-			echo "kamailio did not start:" >&2
-			tail -n 30 "$BKLOG" >&2
-			return 1
-		fi
+	for i in $(seq 1 "$2"); do
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "kamailio did not answer on $CTL" >&2
-	tail -n 30 "$BKLOG" >&2
-	return 1
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 }
 
 bk_stop() {
 	if [ -n "${KPID:-}" ] && kill -0 "$KPID" 2>/dev/null; then
-		kill "$KPID" 2>/dev/null
-		local i
-		for i in $(seq 1 100); do
-			kill -0 "$KPID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$KPID" 2>/dev/null
-		wait "$KPID" 2>/dev/null
+		pid_stop "$KPID" 100
 	fi
 	KPID=
 }
@@ -115,7 +99,8 @@ bk_pin() {
 
 # ---- SIPp ----
 
-# bs_start <name> <scenario> <port> [sipp args...]: a SIPp in the
+# bs_start <name> <scenario> <port> [sipp args...]: a SIPp (a scenario
+# of tests/scenarios: bench_*.xml) in the
 # background (server mode unless the args name a remote host); its pid in
 # BS_PID[<name>], its output in $OUT/sipp-<name>.*
 declare -A BS_PID
@@ -123,7 +108,7 @@ bs_start() {
 	local name=$1 scen=$2 port=$3
 	shift 3
 	rm -f "$OUT/sipp-$name".*
-	(cd "$OUT" && ulimit -n 65536 2>/dev/null; exec ${BS_TASKSET:-} sipp -sf "$BSCEN/$scen" -i 127.0.0.1 -p "$port" \
+	(cd "$OUT" && ulimit -n 65536 2>/dev/null; exec ${BS_TASKSET:-} sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" \
 		-nostdin -trace_err -error_file "$OUT/sipp-$name.err" \
 		-trace_stat -stf "$OUT/sipp-$name.csv" -fd 1 \
 		"$@" >"$OUT/sipp-$name.out" 2>&1) &
@@ -142,14 +127,7 @@ bs_wait() {
 bs_stop() {
 	local pid=${BS_PID[$1]:-}
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	local i
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	pid_stop "$pid" 50
 	unset "BS_PID[$1]"
 }
 
@@ -169,7 +147,7 @@ bs_stat() {
 # register users: bs_register <users.csv> <count> (field0 user, field1 port)
 bs_register() {
 	local csv=$1 n=$2
-	bs_start register register.xml 6501 -inf "$csv" -m "$n" -r 2000 -l 200 \
+	bs_start register bench_register.xml 6501 -inf "$csv" -m "$n" -r 2000 -l 200 \
 		-timeout 60s "$KADDR"
 	if ! bs_wait register; then
 		echo "registration failed:" >&2

@@ -177,8 +177,8 @@ for name in "${NAMES[@]}"; do
 	esac
 	inst "$name" bs_register "$OUT/members.csv" "$NGROUPS" || exit 1
 done
-bs_start member uas_member.xml $P_MEMBER
-bs_start cua uas_caller_refuse.xml $P_CUA
+bs_start member bench_uas_member.xml $P_MEMBER
+bs_start cua bench_uas_caller_refuse.xml $P_CUA
 sleep 0.3
 declare -A MEM0=() MEM=()
 for name in "${NAMES[@]}"; do MEM0[$name]=$(mem_now "$name"); done
@@ -192,7 +192,7 @@ for name in "${NAMES[@]}"; do
 		for ((c = 0; c < n; c++)); do echo "$((10000 + c % NGROUPS))"; done
 	} >"$csv"
 	log "pickup: $name: $n calls start ringing"
-	inst "$name" bs_start "fill$k" uac_ring.xml $((P_FILL + k)) -inf "$csv" -m "$n" \
+	inst "$name" bs_start "fill$k" bench_uac_ring.xml $((P_FILL + k)) -inf "$csv" -m "$n" \
 		-r "$FILL_RATE" -l 20000 -key contact_port $P_CUA "${I_ADDR[$name]}"
 	ok=0
 	for i in $(seq 1 $((n / 50 + 120))); do
@@ -228,7 +228,7 @@ sleep 0.5
 log "pickup: latency, $LAT_RATE pickups/s on every instance at once for $LAT_SECONDS s"
 for name in "${NAMES[@]}"; do
 	k=${I_K[$name]}
-	inst "$name" bs_start "lat$k" uac_pickup.xml $((P_LAT + k)) -inf "$OUT/groups-${I_SIZE[$name]}.csv" \
+	inst "$name" bs_start "lat$k" bench_uac_pickup.xml $((P_LAT + k)) -inf "$OUT/groups-${I_SIZE[$name]}.csv" \
 		-r "$LAT_RATE" -m "$npk" -l 50 -recv_timeout 10000 "${I_ADDR[$name]}"
 done
 declare -A LAT_OK=() LAT_FAILED=()
@@ -267,7 +267,7 @@ thr_start() {
 	[ "$conc" -ge 1 ] || conc=1
 	BS_TASKSET=
 	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
-	inst "$name" bs_start thr uac_pickup.xml $P_THR -inf "$OUT/groups-$n.csv" -r 100000 \
+	inst "$name" bs_start thr bench_uac_pickup.xml $P_THR -inf "$OUT/groups-$n.csv" -r 100000 \
 		-l "$conc" -m 100000000 -recv_timeout 10000 "${I_ADDR[$name]}"
 	BS_TASKSET=
 	sleep 1

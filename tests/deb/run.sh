@@ -7,7 +7,7 @@
 # before. Ends "deb: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suite.sh deb 5095
+. tests/suite.sh deb
 PKG=kamailio-gcp-module
 MODDIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/kamailio/modules
 DOC=/usr/share/doc/$PKG
@@ -28,7 +28,7 @@ deb=$(make -s deb 2>"$OUT/make-deb.err" | tee "$OUT/make-deb.out" | tail -n 1)
 version=$(dpkg-parsechangelog -l debian/changelog -S Version)
 check "make deb builds ${PKG}_${version}_amd64.deb" \
 	test -f "$deb" -a "$(basename "$deb")" = "${PKG}_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).deb"
-[ -f "$deb" ] || { tail -n 30 "$OUT/make-deb.err"; echo "deb: $passed passed, $failed failed"; exit 1; }
+[ -f "$deb" ] || { tail -n 30 "$OUT/make-deb.err"; t_summary deb; exit 1; }
 
 # 2. what it says and holds
 kver=$(dpkg-query -W -f='${Version}' kamailio)
@@ -63,8 +63,7 @@ if [ $k_started = 1 ]; then
 	load_basic_pickup
 	run_one basic_pickup t_basic_pickup_59 inject
 else
-	failed=$((failed + 1))
-	echo "FAIL deb basic_pickup (kamailio did not start)"
+	t_fail "deb basic_pickup (kamailio did not start)"
 fi
 k_stop_cfg
 cp "$KLOG" "$OUT/kamailio-deb.log" 2>/dev/null
@@ -75,8 +74,7 @@ if [ $k_started = 1 ] && bash scripts/setup-deb.sh kemi >"$OUT/setup-kemi.log" 2
 		-A "GCP_LUA=\"$DOC/examples/kamailio-lua.lua\"" >"$OUT/start-kemi.log" 2>&1; then
 	run_one basic_pickup_kemi t_basic_pickup_59 inject
 else
-	failed=$((failed + 1))
-	echo "FAIL deb basic_pickup_kemi (kamailio did not start with the KEMI sample)"
+	t_fail "deb basic_pickup_kemi (kamailio did not start with the KEMI sample)"
 	cat "$OUT/setup-kemi.log" "$OUT/start-kemi.log" 2>/dev/null | tail -n 20
 fi
 k_stop_cfg
@@ -89,5 +87,4 @@ if [ -z "$installed_before" ]; then
 		[ ! -e '$MODDIR/gcp.so' ] && [ ! -e '$DOC' ]"
 fi
 
-echo "deb: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary deb

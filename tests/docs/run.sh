@@ -14,12 +14,12 @@ OUT=$ROOT/tests/out-docs
 rm -rf "$OUT"
 mkdir -p "$OUT"
 SUITE=docs
-passed=0
-failed=0
 KSRC=${KAMAILIO_SRC:-$ROOT/build/kamailio-src}
 ADMIN=modules/gcp/doc/gcp_admin.xml
 
-. tests/kstart.sh # check
+. tests/lib/check.sh
+CHECK_PREFIX="$SUITE "
+CHECK_ALL=$OUT/checks.log
 
 bash scripts/setup-deb.sh docs render >"$OUT/setup.log" 2>&1 || cat "$OUT/setup.log"
 # Kamailio's doc/docbook comes with its source tree (make module fetches it)
@@ -65,5 +65,4 @@ check "event_route[gcp:picked] and every \$gcp(...) name are documented" sh -c "
 check "docs/walkthrough.svg is what docs/walkthrough.msc renders (make render)" \
 	bash scripts/render.sh --check
 
-echo "docs: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary docs

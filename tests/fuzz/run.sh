@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")"
 secs=$1
 shift
-passed=0 failed=0
+. ../lib/check.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for f in "$@"; do
@@ -17,16 +17,13 @@ for f in "$@"; do
 		-artifact_prefix="$work/" "$work/$corpus" >"$log" 2>&1; then
 		execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$')
 		[ -n "$execs" ] || execs=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed 's/^#\([0-9]*\).*/\1/')
-		echo "PASS $f: ${execs:-?} executions in ${secs}s"
-		passed=$((passed + 1))
+		t_pass "$f: ${execs:-?} executions in ${secs}s"
 	else
-		echo "FAIL $f:"
+		t_fail "$f:"
 		grep -E 'ERROR|SUMMARY|abort|==[0-9]+==' "$log" | head -n 20
 		ls "$work"/crash-* "$work"/leak-* 2>/dev/null | head -n 3 | while read -r c; do
 			mkdir -p crashes && cp "$c" crashes/ && echo "  input kept in tests/fuzz/crashes/$(basename "$c")"
 		done
-		failed=$((failed + 1))
 	fi
 done
-echo "fuzz: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary fuzz

@@ -379,7 +379,7 @@ def main():
     w("- Each client gets a fresh configuration (its own directory and HOME) for")
     w("  each test: it registers when it is the member or the picker, and only")
     w("  then; it is told to call through its command channel after it is up.")
-    w("- The SIPp parties are in `tests/interop/scenarios/`: a member's phone that")
+    w("- The SIPp parties are in `tests/scenarios/interop_*.xml`: a member's phone that")
     w("  rings until cancelled, a caller with Replaces support whose UA (a second")
     w("  SIPp) answers or refuses the Replaces INVITE, a picker that takes any")
     w("  reply, and a picker's phone that answers whatever it is given. Each")

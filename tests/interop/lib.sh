@@ -3,16 +3,16 @@
 # twinkle-console) and SIPp parties around a real Kamailio running
 # cfg/kamailio.cfg, with a capture of what crossed the wire.
 #
-# Everything listens on 127.0.0.1: Kamailio on $GCP_TEST_KPORT (5090), the
-# clients and SIPp parties on ports 5700-5899 only (SIP, RTP and SIPp's
-# control ports), so that other test runs on the machine are not disturbed.
+# Everything listens on 127.0.0.1: Kamailio on $GCP_TEST_KPORT, the
+# clients and SIPp parties on the interop ports of tests/lib/ports.sh only
+# (SIP, RTP and SIPp's control ports), so that other test runs on the
+# machine are not disturbed.
 
 IDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5090}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd "$IDIR/../.." && pwd)/tests/out-interop}
+. "$IDIR/../lib/ports.sh"
+suite_env interop
 # shellcheck source=../sipp/lib.sh
 . "$IDIR/../sipp/lib.sh"
-ISCEN=$IDIR/scenarios
 
 # ---- ports -------------------------------------------------------------
 # SIPp parties: SIP port, RTP echo port (SIPp also takes +2), control port
@@ -33,11 +33,12 @@ PARTY_PIDS=()
 PARTY_NAMES=()
 
 # party <name> <scenario> <port> <rtp port> <ctrl port> [sipp options...]
+# (a scenario of tests/scenarios: interop_*.xml)
 # (a UAS; give "-s user" and the target for a UAC: see call_party)
 party() {
 	local name=$1 scen=$2 port=$3 mp=$4 cp=$5
 	shift 5
-	sipp -sf "$ISCEN/$scen" -i 127.0.0.1 -p "$port" -mp "$mp" -cp "$cp" -rtp_echo \
+	sipp -sf "$(scen_path "$scen")" -i 127.0.0.1 -p "$port" -mp "$mp" -cp "$cp" -rtp_echo \
 		-m 1 -nostdin -timeout "${PARTY_TIMEOUT:-25}s" -timeout_error \
 		-trace_msg -trace_err -message_file "$T_DIR/$name.msg" \
 		-error_file "$T_DIR/$name.err" "$@" >"$T_DIR/$name.out" 2>&1 &
@@ -93,7 +94,7 @@ CAP_PID=
 
 cap_start() {
 	tcpdump -i lo -nn -U -s 0 -w "$T_DIR/wire.pcap" \
-		"port $KPORT or portrange 5700-5899" 2>"$T_DIR/tcpdump.err" &
+		"port $KPORT or portrange ${PARTY_PORTS[interop]}" 2>"$T_DIR/tcpdump.err" &
 	CAP_PID=$!
 	local i
 	for i in $(seq 1 50); do

@@ -19,8 +19,6 @@ cd "$(dirname "$0")"
 . ./lib.sh
 
 RESULTS=$OUT/results.tsv
-passed=0
-failed=0
 
 # ---- what each client is expected to do (an ERE on the outcome) -------
 # The outcome of a test is a short code, built from what crossed the wire:
@@ -183,12 +181,12 @@ describe() { # <outcome code> [seat]: words for the matrix
 t_caller() {
 	local c=$CLIENT cp=${CL_PORT[$CLIENT]} rc=0
 	reg 1001 $P_MEMBER
-	party member member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
+	party member interop_member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
 	cl_start "$c" 3001 0 0 || return 1
 	cl_dial "$c" sip:1001@127.0.0.1
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
-	party phone phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
-	call_party picker picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
+	party phone interop_phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
+	call_party picker interop_picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
 		-key from 2001 -key contact_port $P_PHONE
 	party_wait picker 15
 	wait_phone
@@ -281,16 +279,16 @@ t_member() {
 	local c=$CLIENT cp=${CL_PORT[$CLIENT]} rc=0 cport=$P_CALLERUA
 	[ "$MODE" = inject ] && cport=$P_CALLER
 	cl_start "$c" 1001 1 0 || return 1
-	[ "$MODE" != inject ] && party callerua phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
-	call_party caller caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
+	[ "$MODE" != inject ] && party callerua interop_phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
+	call_party caller interop_caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
 		-key from 3001 -key tag callerM -key contact_port $cport
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
 	if [ "$MODE" = inject ]; then
-		party phone phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
-		call_party picker picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
+		party phone interop_phone.xml $P_PHONE $MP_PHONE $CP_PHONE -key user 2001
+		call_party picker interop_picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
 			-key from 2001 -key contact_port $P_PHONE
 	else
-		call_party picker picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
+		call_party picker interop_picker.xml $P_PICKER $MP_PICKER $CP_PICKER 7001 \
 			-key from 2001 -key contact_port $P_PICKER
 	fi
 	party_wait picker 12
@@ -335,13 +333,13 @@ t_picker() {
 	[ "$MODE" = inject ] && cport=$P_CALLER
 	cl_start "$c" 2001 1 $aa || return 1
 	reg 1001 $P_MEMBER
-	party member member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
+	party member interop_member.xml $P_MEMBER $MP_MEMBER $CP_MEMBER
 	if [ "$VARIANT" = refused ]; then
-		party callerua refuse.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA
+		party callerua interop_refuse.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA
 	elif [ "$MODE" != inject ]; then
-		party callerua phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
+		party callerua interop_phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
 	fi
-	call_party caller caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
+	call_party caller interop_caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
 		-key from 3001 -key tag callerP -key contact_port $cport
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
 	cl_dial "$c" sip:7001@127.0.0.1
@@ -446,8 +444,8 @@ run_test() { # <client> <seat> <mode> [variant]
 	rm -rf "$T_DIR"
 	mkdir -p "$T_DIR"
 	OUTCOME=none EVIDENCE="" VIEW=""
-	local start=$SECONDS rc exp verdict
-	cap_start >"$T_DIR/test.log" 2>&1 || { echo "FAIL $CLIENT $key $MODE: no capture"; failed=$((failed + 1)); return; }
+	local start=$SECONDS rc exp verdict line
+	cap_start >"$T_DIR/test.log" 2>&1 || { t_fail "$CLIENT $key $MODE: no capture"; return; }
 	(
 		set +e
 		MODE=$MODE
@@ -474,8 +472,8 @@ run_test() { # <client> <seat> <mode> [variant]
 		verdict=FAIL
 		echo "  outcome '$OUTCOME' is not the expected /$exp/" >>"$T_DIR/test.log"
 	fi
-	if [ $verdict = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-	printf '%s %-8s %-15s %-12s %-32s %3ds\n' "$verdict" "$CLIENT" "$key" "$MODE" "$OUTCOME" $((SECONDS - start))
+	line=$(printf '%-8s %-15s %-12s %-32s %3ds' "$CLIENT" "$key" "$MODE" "$OUTCOME" $((SECONDS - start)))
+	if [ $verdict = PASS ]; then t_pass "$line"; else t_fail "$line"; fi
 	if [ $verdict = FAIL ]; then
 		sed 's/^/    /' "$T_DIR/test.log" | grep -v '^    $' | tail -n 15
 		echo "    observed: $(describe "$OUTCOME" "$key")"
@@ -577,7 +575,7 @@ modes=${GCP_INTEROP_MODES:-"inject replaces replaces-any auto auto-ua-any"}
 for mode in $modes; do
 	cp "$ROOT/cfg/gcp.xml" "$OUT/gcp.xml"
 	KMODE=$mode
-	k_restart || { failed=$((failed + 1)); echo "FAIL kamailio-start $mode"; continue; }
+	k_restart || { t_fail "kamailio-start $mode"; continue; }
 	for c in $clients; do
 		case $mode in
 		inject)
@@ -621,5 +619,4 @@ if [ -z "${GCP_INTEROP_CLIENTS:-}${GCP_INTEROP_MODES:-}" ]; then
 fi
 # GCP_INTEROP_DOC=1: also rewrite docs/INTEROP.md from these results
 [ "${GCP_INTEROP_DOC:-0}" = 1 ] && python3 ./gen-doc.py "$RESULTS" "$ROOT/docs/INTEROP.md"
-echo "interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary interop

@@ -9,7 +9,7 @@
 # KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suite.sh kemi 5096 kemi
+. tests/suite.sh kemi kemi
 trap k_stop_cfg EXIT
 load_basic_pickup
 
@@ -59,7 +59,7 @@ if [ "${KEMI_ALL:-0}" = 1 ]; then
 	ALL_TESTS=""
 	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh; do . "tests/sipp/$f"; done
 	for t in $ALL_TESTS; do
-		eval "$(sipp_fn "$t" "t_$t" 's/\b5([1-4][0-9][0-9]|099)\b/6\1/g')"
+		eval "$(sipp_fn "$t" "t_$t" "$PORTS_SIPP_TO_6K")"
 	done
 	VM_HOST=127.0.0.1:6099
 	modes="inject replaces auto auth"
@@ -74,8 +74,7 @@ for mode in $modes; do
 	[ "$mode" = auto ] && defs+=(-A GCP_AUTO)
 	[ "$mode" = auth ] && defs+=(-A WITH_AUTH)
 	if ! k_start_cfg "$ROOT" cfg/kamailio-kemi.cfg "${defs[@]}"; then
-		failed=$((failed + 1))
-		echo "FAIL kemi kamailio-start $mode"
+		t_fail "kemi kamailio-start $mode"
 		continue
 	fi
 	if [ "${KEMI_ALL:-0}" = 1 ]; then
@@ -112,5 +111,4 @@ for mode in $modes; do
 	cp "$KLOG" "$OUT/kamailio-$mode.log"
 done
 
-echo "kemi: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary kemi

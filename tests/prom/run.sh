@@ -7,7 +7,7 @@
 # Ends "prom: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-. tests/suite.sh prom 5097 kamcli
+. tests/suite.sh prom kamcli
 HTTP=127.0.0.1:5996
 RPCSOCK=$OUT/kamailio_rpc.sock
 trap k_stop_cfg EXIT
@@ -112,11 +112,9 @@ if k_start_cfg "$ROOT" "$OUT/kamailio-prom.cfg" -A "GCP_MODULE=\"$ROOT/modules/g
 	run_one kamcli_range_list t_kamcli_range_list
 	run_one kamcli_change t_kamcli_change
 else
-	failed=$((failed + 1))
-	echo "FAIL prom kamailio-start"
+	t_fail "prom kamailio-start"
 fi
 k_stop_cfg
 cp "$KLOG" "$OUT/kamailio-prom.log" 2>/dev/null
 
-echo "prom: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary prom

@@ -4,56 +4,29 @@
 # "PASS <check>" or "FAIL <check>" (with what went wrong), and ends with
 # "rpc: N passed, N failed".
 #
-# It has its own Kamailio (SIP port 5080, files in tests/out-rpc) and uses
-# SIPp ports 5600-5699 only, so it can run next to the SIPp suites.
+# It has its own Kamailio (files in tests/out-rpc; its SIP port and SIPp
+# ports in tests/lib/ports.sh), so it can run next to the SIPp suites.
 # GCP_RPC_TESTS="name ..." runs only those tests (in the order given).
 set -u
 cd "$(dirname "$0")"
-RPC_DIR=$(pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5080}
-export GCP_TEST_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-rpc}
-# one run at a time on this port and folder (make test from two shells
-# would stop each other's Kamailio): wait for the other one. The lock is
-# held by flock itself (-o), never by Kamailio or SIPp.
-if [ -z "${GCP_RPC_LOCKED:-}" ]; then
-	mkdir -p "$GCP_TEST_OUT"
-	lock=$GCP_TEST_OUT/.rpc-suite.lock
-	flock -n "$lock" true ||
-		echo "rpc: another run of this suite is using $GCP_TEST_OUT: waiting for it"
-	GCP_RPC_LOCKED=1 exec flock -o -w 900 "$lock" bash "$RPC_DIR/$(basename "$0")" "$@"
-fi
+# one run at a time on this port and folder: wait for the other one
+. ../lib/ports.sh
+suite_start rpc .rpc-suite.lock 900 "$@"
 . ../sipp/lib.sh
-RPC_SCEN=$RPC_DIR/scenarios
 GCP_XML=$OUT/gcp.xml
 JFIFO=$OUT/jsonrpc_fifo
 
-passed=0
-failed=0
-failed_names=()
-
 # ------------------------------------------------------------ harness
 
-# one check: check <name> <command...>; the command runs in this shell
-# (SIPp started by it stays ours), its output is shown only on failure
-check() {
-	local name=$1
-	shift
-	local log=$T_DIR/check.log
-	if "$@" >"$log" 2>&1; then
-		passed=$((passed + 1))
-		echo "PASS $name"
-	else
-		failed=$((failed + 1))
-		failed_names+=("$name")
-		echo "FAIL $name"
-		sed 's/^/    /' "$log" | tail -n 30
-		return 1
-	fi
-}
+# one check: check <name> <command...> of tests/lib/check.sh; the command
+# runs in this shell (SIPp started by it stays ours), its output, in the
+# test's check.log, is shown only on failure (30 lines)
+CHECK_TAIL=30
 
 # a test: run_test <name>; t_<name> calls check for each of its checks
 run_test() {
 	T_DIR=$OUT/$1
+	CHECK_LOG=$T_DIR/check.log
 	rm -rf "$T_DIR"
 	mkdir -p "$T_DIR"
 	"t_$1"
@@ -424,7 +397,7 @@ t_ringing_changes() {
 		expect "reply" "$(ok gcp.range.remove tmp)" 'removed: tmp'
 	check "ringing_changes: the call in the removed range shows why it cannot be picked" \
 		expect "gcp.calls" "$(kc gcp.calls 7501 | flat)" 'callee: 1008 .*pickable: no state: its group is in no range now'
-	SCEN=$RPC_SCEN uac p3 picker_404.xml 5643 7501 -key from 2003 -key contact_port 5663
+	uac p3 picker_404.xml 5643 7501 -key from 2003 -key contact_port 5663
 	sleep 0.3
 	check "ringing_changes: dialling the removed group is an ordinary call (404)" sw
 	check "ringing_changes: no calls left" no_calls
@@ -718,14 +691,14 @@ t_crash() {
 
 trap 'sipp_kill_all; k_stop' EXIT
 T_DIR=$OUT/setup
+CHECK_LOG=$T_DIR/check.log
 mkdir -p "$T_DIR"
 for name in ${GCP_RPC_TESTS:-$ALL_TESTS}; do
 	[ -n "$KPID" ] || [ "$name" = empty_start ] || ks >/dev/null || {
-		failed=$((failed + 1)); echo "FAIL kamailio-start"; continue; }
+		t_fail "kamailio-start"; continue; }
 	run_test "$name"
 done
 k_stop
 cp "$KLOG" "$OUT/kamailio-rpc.log" 2>/dev/null
 
-echo "rpc: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary rpc

@@ -9,55 +9,37 @@ cd "$(dirname "$0")"
 ALL_TESTS=""
 for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh; do . "./$f"; done
 
-passed=0
-failed=0
-failed_names=()
 modes=${GCP_MODES:-"inject replaces auto auth"}
 
 # one attempt of a test, in its own folder; 0 when it passed
 attempt() {
-	local mode=$1 name=$2
-	T_DIR=$OUT/$mode/$name
-	rm -rf "$T_DIR"
-	mkdir -p "$T_DIR"
-	( set +e; MODE=$mode; "t_$name" ) >"$T_DIR/test.log" 2>&1
-	local rc=$?
+	local mode=$1 name=$2 rc
+	MODE=$mode t_run "$OUT/$mode/$name" "t_$name"
+	rc=$?
 	# nothing of this test may leak into the next one
 	pkill -f -- "$T_DIR/" 2>/dev/null # SIPp parties, sinks
 	unreg_all
 	return $rc
 }
 
-# A test that fails is run once more (timing on a loaded machine): it
-# counts as passed only when the second attempt passes, and says so.
+# a test, with retry-once (tests/lib/check.sh)
 run_test() {
 	local mode=$1 name=$2
-	local start=$(date +%s.%N) note=""
-	if ! attempt "$mode" "$name"; then
-		rm -rf "$OUT/$mode/$name.first"
-		mv "$OUT/$mode/$name" "$OUT/$mode/$name.first" 2>/dev/null
-		sleep 2
-		if attempt "$mode" "$name"; then
-			note=" (passed on the second attempt; first: $OUT/$mode/$name.first)"
-		else
-			failed=$((failed + 1))
-			failed_names+=("$name/$mode")
-			printf 'FAIL %-28s %-8s\n' "$name" "$mode"
-			sed 's/^/    /' "$OUT/$mode/$name.first/test.log" | tail -n 20
-			echo "    -- second attempt:"
-			sed 's/^/    /' "$T_DIR/test.log" | tail -n 40
-			return
-		fi
+	local start=$(date +%s.%N)
+	if ! retry_once "$OUT/$mode/$name" attempt "$mode" "$name"; then
+		t_fail "$(printf '%-28s %-8s' "$name" "$mode")"
+		fail_tail "$OUT/$mode/$name.first/test.log" 20
+		echo "    -- second attempt:"
+		fail_tail "$T_DIR/test.log" 40
+		return
 	fi
-	passed=$((passed + 1))
-	printf 'PASS %-28s %-8s %5.1fs%s\n' "$name" "$mode" "$(echo "$(date +%s.%N) - $start" | bc)" "$note"
+	t_pass "$(printf '%-28s %-8s %5.1fs%s' "$name" "$mode" "$(t_secs "$start")" "$RETRY_NOTE")"
 }
 
 for mode in $modes; do
 	cp "$ROOT/cfg/gcp.xml" "$OUT/gcp.xml"
 	if ! k_start "$mode"; then
-		failed=$((failed + 1))
-		echo "FAIL kamailio-start $mode"
+		t_fail "kamailio-start $mode"
 		continue
 	fi
 	for name in ${GCP_TESTS:-$ALL_TESTS}; do
@@ -74,5 +56,4 @@ for mode in $modes; do
 	cp "$KLOG" "$OUT/kamailio-$mode.log"
 done
 
-echo "sipp: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary sipp

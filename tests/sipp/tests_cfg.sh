@@ -47,7 +47,7 @@ modes_spoofed_picker() { echo auth; }
 t_spoofed_picker() {
 	reg 1001 5101
 	uas m member_picked.xml 5101
-	uac c caller_ext_picked.xml 5201 1001 -key from 3001 -key fromhost outside.example \
+	uac c caller_picked.xml 5201 1001 -key from 3001 -key fromhost outside.example \
 		-key tag tagSP -key contact_port 5201 -d 300
 	sleep 0.5
 	local picked
@@ -89,7 +89,7 @@ modes_no_password_picker() { echo auth; }
 t_no_password_picker() {
 	reg 1001 5101
 	uas m member_cancelled.xml 5101
-	uac c caller_cancel_ext.xml 5201 1001 -key from 3001 -key fromhost outside.example -key tag tagNP \
+	uac c caller_cancel.xml 5201 1001 -key from 3001 -key fromhost outside.example -key tag tagNP \
 		-key contact_port 5201 -key supported "replaces, timer" -recv_timeout 2000
 	sleep 0.5
 	local picked

@@ -117,7 +117,7 @@ modes_with_auth() { echo auth; }
 t_with_auth() {
 	reg 1001 5101
 	uas m member_cancelled.xml 5101
-	uac c caller_cancel_ext.xml 5201 1001 -key from 3001 -key tag tagW \
+	uac c caller_cancel.xml 5201 1001 -key from 3001 -key tag tagW \
 		-key contact_port 5201 -key supported "replaces, timer" -recv_timeout 1500 -key fromhost outside.example
 	uac r register.xml 5401 1001
 	sleep 0.5

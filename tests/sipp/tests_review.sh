@@ -294,7 +294,7 @@ t_auto_picker_cancel() {
 	# before the fix, the phone got the call after 2 x auto_timeout (4 s)
 	udp_sink 5302 "$T_DIR/phone.raw" 6
 	local sink=$SINK_PID
-	uac p "$ROOT/tests/stress/scenarios/picker_cancel.xml" 5301 7001 -key from 2001 -key contact_port 5302 -d 500
+	uac p picker_cancel.xml 5301 7001 -key from 2001 -key contact_port 5302 -d 500
 	sw_last || return 1
 	sleep 0.3
 	expect "gcp.calls after the cancelled pickup" "$(kc gcp.calls | tr -s '\t\n' '  ')" "callee: 1001 .*pickable: yes" || return 1
@@ -358,12 +358,12 @@ t_branch_index_locked() {
 	pause_in_timer t_append_branches entry 2.5 || return 1
 	reg 1001 5101
 	uas m member_fork_busy.xml 5101 -d 2000
-	uas vm voicemail_late.xml 5099 -d 3000
+	uas vm voicemail.xml 5099 -d 3000
 	uas p-phone member_picked.xml 5302
 	uac c caller_picked.xml 5201 1001 -key from 3001 -key tag tagBi -key contact_port 5201 -d 300
 	sleep 0.4
 	# no ACK: the timer delivers the call after inject_ack_timeout
-	uac p "$ROOT/tests/stress/scenarios/picker_inject_noack.xml" 5301 7001 -key from 2001 -key contact_port 5302
+	uac p picker_inject_noack.xml 5301 7001 -key from 2001 -key contact_port 5302
 	pause_done || r=1
 	sw || r=1
 	expect "the voicemail's INVITE" "$(msg vm '^INVITE ')" '^INVITE sip:vm-1001@' || r=1

@@ -28,21 +28,17 @@
 # not overruns inside shm or pkg; the unit tests (ASan + UBSan) and the
 # fuzzers cover gcp's code there.
 #
-# Same Kamailio port (5085) as tests/stress/run.sh; files in
-# tests/out-stress/valgrind; SIPp ports 6000-6499: the tests' ports 5Hxx
-# move to 6H(xx+50), e.g. 5101 -> 6151, 5099 -> 6199 (voicemail).
+# Same Kamailio port as tests/stress/run.sh (tests/lib/ports.sh); files in
+# tests/out-stress/valgrind; the tests' SIPp ports 5Hxx move to 6H(xx+50),
+# e.g. 5101 -> 6151, 5099 -> 6199 (voicemail): PORTS_SIPP_TO_STRESS.
 set -u
 cd "$(dirname "$0")"
 HERE=$(pwd)
-export GCP_TEST_KPORT=${GCP_TEST_KPORT:-5085}
-STRESS_OUT=${GCP_TEST_OUT:-$(cd ../.. && pwd)/tests/out-stress}
-if [ -z "${GCP_STRESS_LOCKED:-}" ]; then
-	mkdir -p "$STRESS_OUT"
-	lock=$STRESS_OUT/.stress.lock
-	flock -n "$lock" true ||
-		echo "valgrind: another run is using $STRESS_OUT: waiting for it"
-	GCP_STRESS_LOCKED=1 exec flock -o -w 1800 "$lock" bash "$HERE/$(basename "$0")" "$@"
-fi
+. ../lib/ports.sh
+# the stress suite's folder and lock
+suite_env valgrind "$(cd ../.. && pwd)/tests/out-stress"
+STRESS_OUT=$GCP_TEST_OUT
+suite_start valgrind .stress.lock 1800 "$@"
 export GCP_TEST_OUT=$STRESS_OUT/valgrind
 rm -rf "$GCP_TEST_OUT"
 . ./lib.sh
@@ -53,8 +49,8 @@ mkdir -p "$VG_DIR"
 VG_SLOW=${VG_SLOW:-3}
 
 if ! command -v valgrind >/dev/null; then
-	echo "FAIL valgrind is not installed (apt-get install valgrind)"
-	echo "valgrind: 0 passed, 1 failed"
+	t_fail "valgrind is not installed (apt-get install valgrind)"
+	t_summary valgrind
 	exit 1
 fi
 
@@ -64,9 +60,7 @@ for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh 
 for t in $ALL_TESTS pick ring_picked picked_from ring_unpickable; do
 	declare -F "t_$t" >/dev/null && fn=t_$t || fn=$t
 	declare -F "$fn" >/dev/null || continue
-	eval "$(declare -f "$fn" | sed -E 's/\b5099\b/6199/g; s/\b5([1-4])([0-4])([0-9])\b/6\1@\2\3/g;
-		s/6([0-4])@0/6\15/g; s/6([0-4])@1/6\16/g; s/6([0-4])@2/6\17/g;
-		s/6([0-4])@3/6\18/g; s/6([0-4])@4/6\19/g')"
+	eval "$(declare -f "$fn" | sed -E "$PORTS_SIPP_TO_STRESS")"
 done
 
 # Kamailio under valgrind: k_start and k_stop of tests/sipp/lib.sh replaced
@@ -130,8 +124,6 @@ t_vg_rpc() {
 	kc gcp.range.list | grep -q 'name: sales' || fail "the configuration was not restored" || return 1
 }
 
-passed=0
-failed=0
 tests=${GCP_TESTS:-"basic_pickup oldest_first failed_pickup_released two_pickers auto_refused"}
 modes=${GCP_MODES:-"inject replaces auto"}
 
@@ -149,8 +141,7 @@ for mode in $modes; do
 	[ -n "$run" ] || continue
 	start=$(date +%s)
 	if ! k_start "$mode"; then
-		failed=$((failed + 1))
-		echo "FAIL kamailio-start under valgrind $mode"
+		t_fail "kamailio-start under valgrind $mode"
 		continue
 	fi
 	echo "     kamailio under valgrind ($mode) answered after $(($(date +%s) - start)) s"
@@ -166,7 +157,7 @@ for mode in $modes; do
 		>"$T_DIR/wm.out" 2>&1 &
 	wm=$!
 	sipp -sf "$SCEN/caller_picked.xml" -i 127.0.0.1 -p 6296 -m 40 -r 20 -l 10 -s 1010 \
-		-key from 3010 -key tag warm -key contact_port 6296 -d 50 -nostdin -timeout 60s \
+		-key from 3010 -key fromhost 127.0.0.1 -key tag warm -key contact_port 6296 -d 50 -nostdin -timeout 60s \
 		-recv_timeout 10000 "$KADDR" >"$T_DIR/wc.out" 2>&1
 	kill "$wm" 2>/dev/null
 	wait "$wm" 2>/dev/null
@@ -211,8 +202,7 @@ vg_records() { # <log files...>: "<file>\t<kind>\t<stack joined by |>"
 logs=$(find "$VG_DIR" -name 'vg.*.log' 2>/dev/null)
 nlogs=$(echo "$logs" | grep -c .)
 if [ "$nlogs" -eq 0 ]; then
-	failed=$((failed + 1))
-	echo "FAIL no valgrind logs were written"
+	t_fail "no valgrind logs were written"
 else
 	# shellcheck disable=SC2086
 	vg_records $logs >"$VG_DIR/records.tsv"
@@ -233,11 +223,9 @@ else
 			sed -E 's/0x[0-9A-F]+: //g; s/[0-9,]+ bytes in [0-9,]+ blocks/N bytes/' | sort | uniq -c | sort -rn
 	} >"$VG_DIR/summary.txt"
 	if [ "$ngcp" -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "PASS valgrind: no invalid access, uninitialised use or definite leak in gcp ($nlogs processes; $nother findings outside gcp: $VG_DIR/summary.txt)"
+		t_pass "valgrind: no invalid access, uninitialised use or definite leak in gcp ($nlogs processes; $nother findings outside gcp: $VG_DIR/summary.txt)"
 	else
-		failed=$((failed + 1))
-		echo "FAIL valgrind: $ngcp findings with a gcp frame:"
+		t_fail "valgrind: $ngcp findings with a gcp frame:"
 		grep -E "$gcp_re" "$VG_DIR/records.tsv" | awk -F'\t' '{ n = split($3, f, "|"); s = ""; for (i = 2; i <= n && i <= 9; i++) s = s "\n        " f[i]; print "    " $1 ": " $2 s }' | head -n 80
 	fi
 	if [ "$nleak" -lt "$nlogs" ]; then
@@ -245,5 +233,4 @@ else
 	fi
 fi
 
-echo "valgrind: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary valgrind

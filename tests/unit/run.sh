@@ -2,7 +2,7 @@
 # Runs the unit test binaries; prints check's lines and one total
 # "unit: N passed, N failed" that the top-level runner adds up.
 set -u
-passed=0 failed=0
+. "$(dirname "$0")/../lib/check.sh"
 for t in "$@"; do
 	out=$(UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./"$t" 2>&1)
 	rc=$?
@@ -23,5 +23,4 @@ for t in "$@"; do
 	passed=$((passed + n - f - e))
 	failed=$((failed + bad))
 done
-echo "unit: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+t_summary unit
