@@ -216,8 +216,9 @@ function ksr_route_pickup_auth()
 	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 then
 		return 1
 	end
+	local ru = KSR.kx.gete_ruser()
 	if KSR.gcp.is_group_number() < 0 and KSR.textops.is_present_hf("Replaces") < 0
-			and string.sub(KSR.kx.gete_ruser(), 1, 2) ~= "**" then
+			and string.sub(ru, 1, 2) ~= "**" and not string.match(ru, "^%*8%d+$") then
 		return 1
 	end
 	KSR.setflag(FLT_PICKUP)
@@ -331,18 +332,35 @@ end
 -- has been ringing the longest. (With WITH_AUTH ksr_route_pickup_auth
 -- checked the picker's credentials, and left them in the INVITE for gcp.)
 function ksr_route_pickup()
-	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 or not KSR.is_myself_ruri() then
+	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 then
 		return 1
 	end
-	if KSR.gcp.is_group_number() < 0 then
-		return 1
+	local ru = KSR.kx.gete_ruser()
+	local mine = KSR.is_myself_ruri()
+	-- a group number (its oldest call), **<member> (directed pickup), or a
+	-- Replaces header naming a ringing call (a desk phone's BLF key)
+	if KSR.textops.is_present_hf("Replaces") > 0
+			or (mine and (string.sub(ru, 1, 2) == "**" or KSR.gcp.is_group_number() > 0)) then
+		local rc = KSR.gcp.pickup()
+		-- -2: a Replaces of another dialog (an attended transfer): routed as usual
+		if rc ~= -2 then
+			ksr_pickup_done(rc)
+		end
 	end
+	-- Asterisk's *8<extension>, the script's own code
+	if mine and string.match(ru, "^%*8%d+$") then
+		ksr_pickup_done(KSR.gcp.pickup_directed_user(string.sub(ru, 3)))
+	end
+	return 1
+end
 
-	local rc = KSR.gcp.pickup()
+-- what KSR.gcp.pickup() or pickup_directed_user() said (no transaction for
+-- rc < -1: the replies go statelessly)
+function ksr_pickup_done(rc)
 	if rc == 1 then
 		-- replaces or auto: the INVITE now goes to the caller, with Replaces
-		KSR.info("pickup in group " .. KSR.kx.gete_tuser() .. " by " .. KSR.kx.gete_fuser()
-			.. ": to the caller at " .. KSR.kx.get_ruri() .. "\n")
+		KSR.info("pickup by " .. KSR.kx.gete_fuser() .. ": to the caller at "
+			.. KSR.kx.get_ruri() .. "\n")
 		if KSR.kx.ifdef("WITH_AUTH") then
 			KSR.auth.consume_credentials()
 		end
@@ -355,7 +373,12 @@ function ksr_route_pickup()
 		-- inject: gcp answered the picker and rings its phone with the call
 		-- (0: a retransmission, absorbed)
 	elseif rc == -3 then
-		KSR.sl.send_reply(480, "Nothing To Pick Up")
+		if KSR.textops.is_present_hf("Replaces") > 0 then
+			-- a Replaces naming a call that cannot be picked up: RFC 3891's 481
+			KSR.sl.send_reply(481, "Call/Transaction Does Not Exist")
+		else
+			KSR.sl.send_reply(480, "Nothing To Pick Up")
+		end
 	elseif rc == -4 then
 		KSR.sl.send_reply(403, "Pickup Not Allowed")
 	else
@@ -508,6 +531,7 @@ end
 function ksr_gcp_event(evname)
 	KSR.notice("gcp: call " .. (KSR.pv.get("$gcp(callid)") or "") .. " from " .. (KSR.pv.get("$gcp(caller)") or "")
 		.. " to " .. (KSR.pv.get("$gcp(callee)") or "") .. " in group " .. (KSR.pv.get("$gcp(group)") or "")
-		.. " picked up by " .. (KSR.pv.get("$gcp(picker)") or "") .. " (" .. evname .. ")\n")
+		.. " picked up by " .. (KSR.pv.get("$gcp(picker)") or "") .. " (" .. evname .. ", kind "
+		.. (KSR.pv.get("$gcp(kind)") or "") .. ")\n")
 	return 1
 end

@@ -17,7 +17,7 @@ load_basic_pickup
 t_picked_event() {
 	local i
 	for i in $(seq 1 20); do
-		grep -q "gcp: call .* from sip:3001@127.0.0.1 to 1001 in group 7001 picked up by sip:2001@127.0.0.1 (gcp:picked)" "$KLOG" && return 0
+		grep -q "gcp: call .* from sip:3001@127.0.0.1 to 1001 in group 7001 picked up by sip:2001@127.0.0.1 (gcp:picked, kind group)" "$KLOG" && return 0
 		sleep 0.1
 	done
 	echo "  no gcp:picked line from the Lua callback in $KLOG:"
@@ -34,6 +34,14 @@ load_sipp_test tests_flow.sh with_auth
 load_sipp_test tests_cfg.sh autoanswer_stripped
 load_sipp_test tests_cfg.sh spoofed_picker
 load_sipp_test tests_cfg.sh no_password_picker
+# directed pickup (**<member>, *8<member>) and the BLF key's Replaces,
+# with the helpers of the suites they use (pick, ring_picked, final_of)
+. tests/sipp/tests_cases.sh
+. tests/sipp/tests_review.sh
+load_sipp_test tests_directed.sh directed_code
+load_sipp_test tests_directed.sh directed_star8
+load_sipp_test tests_directed.sh replaces_pickup
+load_sipp_test tests_directed.sh replaces_transfer_untouched
 
 # issue 11, item 6: a Lua script that creates the transaction itself
 # (KSR.tm.t_newtran()) before KSR.gcp.pickup(): the pickup goes on with it
@@ -41,7 +49,7 @@ load_sipp_test tests_cfg.sh no_password_picker
 # with that variant of the Lua script, the basic pickup, then the usual one.
 t_newtran_first_kemi() {
 	local lua=$OUT/kamailio-lua-newtran.lua r=0
-	sed 's/^\tlocal rc = KSR.gcp.pickup()$/\tKSR.tm.t_newtran()\n\tlocal rc = KSR.gcp.pickup()/' \
+	sed 's/^\(\t*\)local rc = KSR.gcp.pickup()$/\1KSR.tm.t_newtran()\n\1local rc = KSR.gcp.pickup()/' \
 		cfg/kamailio-lua.lua >"$lua"
 	grep -q 'KSR.tm.t_newtran()$' "$lua" || { echo "  the variant has no t_newtran()"; return 1; }
 	k_start_cfg "$ROOT" cfg/kamailio-kemi.cfg -A "GCP_MODULE=\"$ROOT/modules/gcp/gcp.so\"" \
@@ -57,7 +65,7 @@ t_newtran_first_kemi() {
 # voicemail on 6099 (some 10 minutes)
 if [ "${KEMI_ALL:-0}" = 1 ]; then
 	ALL_TESTS=""
-	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh; do . "tests/sipp/$f"; done
+	for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh; do . "tests/sipp/$f"; done
 	for t in $ALL_TESTS; do
 		eval "$(sipp_fn "$t" "t_$t" "$PORTS_SIPP_TO_6K")"
 	done
@@ -96,6 +104,10 @@ for mode in $modes; do
 			run_one "register/$mode" t_register_59 "$mode"
 			run_one "autoanswer_stripped/$mode" t_autoanswer_stripped_59 "$mode"
 			run_one "newtran_first/$mode" t_newtran_first_kemi "$mode"
+			run_one "directed_code/$mode" t_directed_code_59 "$mode"
+			run_one "directed_star8/$mode" t_directed_star8_59 "$mode"
+			run_one "replaces_pickup/$mode" t_replaces_pickup_59 "$mode"
+			run_one "replaces_transfer_untouched/$mode" t_replaces_transfer_untouched_59 "$mode"
 			;;
 		replaces)
 			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"

@@ -56,7 +56,7 @@ fi
 
 # the tests of tests/sipp, with their SIPp ports moved from 5xxx to 6xxx
 ALL_TESTS=""
-for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh; do . "$ROOT/tests/sipp/$f"; done
+for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh; do . "$ROOT/tests/sipp/$f"; done
 for t in $ALL_TESTS pick ring_picked picked_from ring_unpickable; do
 	declare -F "t_$t" >/dev/null && fn=t_$t || fn=$t
 	declare -F "$fn" >/dev/null || continue
