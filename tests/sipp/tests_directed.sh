@@ -1,7 +1,7 @@
 # Directed pickup (a named member's call) and pickup by Replaces (a desk
 # phone's BLF key), issue 13; and the empty pickup without a transaction.
 
-ALL_TESTS="$ALL_TESTS directed_code directed_star8 directed_scope_group directed_personal replaces_pickup replaces_transfer_untouched replaces_after_picked empty_no_transaction"
+ALL_TESTS="$ALL_TESTS directed_code directed_star8 directed_scope_group directed_personal replaces_pickup replaces_transfer_untouched replaces_after_picked empty_no_transaction directed_bad_input"
 
 # the Call-ID of the call a caller party made, and the member's To tag
 call_id_of() { msg "$1" '^SIP/2.0 18' | sed -n 's/^Call-ID: *//p' | tr -d '\r' | head -n 1; }
@@ -159,4 +159,41 @@ t_empty_no_transaction() {
 	[ -n "$before" ] || fail "tm.stats has no 'created'" || return 1
 	[ "$after" -eq "$before" ] || fail "tm created $((after - before)) transactions for an empty pickup" || return 1
 	! grep -q "script writer didn't release transaction" "$KLOG" || fail "tm says the script left a transaction" || return 1
+}
+
+# bad input: malformed Replaces headers (no tags, an empty Call-ID, 10 kB,
+# two of them) get 500 and claim nothing; a directed code of 200 digits
+# and "**" alone get 480; the ringing call is still pickable, and a
+# group pickup then gets it
+modes_directed_bad_input() { echo inject; }
+t_directed_bad_input() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	ring_picked c 1001 3001 tagBd 5201
+	sleep 0.5
+	local cid i=0 rh big digits
+	cid=$(call_id_of c)
+	big="$cid;to-tag=tagBd;from-tag=$(head -c 10000 /dev/zero | tr '\0' 'x')"
+	for rh in "$cid" ";to-tag=tagBd;from-tag=x" "$cid;to-tag=tagBd;from-tag=" "$big"; do
+		i=$((i + 1))
+		uac "r$i" picker_replaces_any.xml $((5330 + i)) 1001 -key from 2001 -key rhdr "$rh" -key contact_port $((5340 + i))
+		sw_last || return 1
+		expect "malformed Replaces $i" "$(final_of "r$i")" '^SIP/2.0 500 ' || return 1
+		pickable || return 1
+	done
+	uac r5 picker_replaces_two.xml 5335 1001 -key from 2001 -key rhdr "$cid;to-tag=tagBd;from-tag=x" -key contact_port 5345
+	sw_last || return 1
+	expect "two Replaces headers" "$(final_of r5)" '^SIP/2.0 500 ' || return 1
+	digits=$(head -c 200 /dev/zero | tr '\0' '1')
+	uac d1 picker_any.xml 5336 "**$digits" -key fromhdr '<sip:2001@127.0.0.1>' -key xhdr "X-None: 0" -key contact_port 5346
+	sw_last || return 1
+	expect "a directed code of 200 digits" "$(final_of d1)" '^SIP/2.0 480 ' || return 1
+	uac d2 picker_any.xml 5337 '**' -key fromhdr '<sip:2001@127.0.0.1>' -key xhdr "X-None: 0" -key contact_port 5347
+	sw_last || return 1
+	expect "'**' alone" "$(final_of d2)" '^SIP/2.0 480 ' || return 1
+	pickable || return 1
+	pick p 7001 2001 5301 5302
+	sw || return 1
+	picked_from p tagBd || return 1
+	expect_no_calls
 }
