@@ -306,6 +306,14 @@ static int mod_init(void)
 				gcp_prm.max_pickup_attempts, GCP_MAX_ATTEMPTS);
 		return -1;
 	}
+	if(gcp_prm.directed_prefix.len > GCP_MAX_NUMBER) {
+		LM_ERR("directed_prefix has %d characters: at most %d\n",
+				gcp_prm.directed_prefix.len, GCP_MAX_NUMBER);
+		return -1;
+	}
+	/* before the file is read: its ranges must keep clear of the code */
+	gcp_cfg_set_reserved_prefix(
+			gcp_prm.directed_prefix.s, gcp_prm.directed_prefix.len);
 	if(gcp_resolve_config_file() < 0 || gcp_store_init(gcp_prm.config_file) < 0)
 		return -1;
 

@@ -416,6 +416,39 @@ const gcp_range_t *gcp_cfg_range_of(
 }
 
 /* Every rule of a range. self is the range being updated (NULL: add). */
+/* the directed-pickup feature code (directed_prefix): no group number may
+ * start with it, or a group number could not be told from a directed
+ * pickup; set once, before any configuration is read */
+static char _reserved_prefix[GCP_MAX_NUMBER + 1];
+
+void gcp_cfg_set_reserved_prefix(const char *prefix, size_t len)
+{
+	if(len > GCP_MAX_NUMBER)
+		len = GCP_MAX_NUMBER;
+	memcpy(_reserved_prefix, prefix, len);
+	_reserved_prefix[len] = '\0';
+}
+
+/* 1 when a number of first..last starts with the reserved prefix */
+static int range_reserved(const char *first, const char *last)
+{
+	char lo[GCP_MAX_NUMBER + 1], hi[GCP_MAX_NUMBER + 1];
+	size_t plen = strlen(_reserved_prefix), flen = strlen(first), i;
+
+	if(plen == 0 || plen > flen)
+		return 0;
+	for(i = 0; i < flen; i++) {
+		lo[i] = i < plen ? _reserved_prefix[i] : '0';
+		hi[i] = i < plen ? _reserved_prefix[i] : '9';
+	}
+	lo[flen] = hi[flen] = '\0';
+	/* "**": no number starts with it */
+	if(!gcp_number_valid(lo, flen)
+			|| gcp_num_prefix(lo) != gcp_num_prefix(first))
+		return 0;
+	return strcmp(last, lo) >= 0 && strcmp(hi, first) >= 0;
+}
+
 static int range_check(const gcp_cfg_t *cfg, const gcp_range_t *self,
 		const char *name, const char *first, const char *last, const char *pool,
 		char *err, size_t errlen)
@@ -444,6 +477,11 @@ static int range_check(const gcp_cfg_t *cfg, const gcp_range_t *self,
 		return gcp_fail(err, errlen,
 				"range \"%s\" %s-%s: first is greater than last", name, first,
 				last);
+	if(range_reserved(first, last))
+		return gcp_fail(err, errlen,
+				"range \"%s\" %s-%s: numbers in it start with directed_prefix "
+				"\"%s\", the directed-pickup code",
+				name, first, last, _reserved_prefix);
 	if(pool && *pool) {
 		if(name_check("pool", pool, b2, sizeof(b2)) < 0)
 			return gcp_fail(err, errlen,

@@ -71,6 +71,11 @@ void gcp_cfg_free(gcp_cfg_t *cfg);
  * at least one digit, at most GCP_MAX_NUMBER characters */
 int gcp_number_valid(const char *s, size_t len);
 
+/* The directed-pickup code (directed_prefix): ranges with numbers that
+ * start with it are refused from then on (file and RPC). Once, before
+ * any configuration is read; not thread-safe. */
+void gcp_cfg_set_reserved_prefix(const char *prefix, size_t len);
+
 /* Changes. 0 done, -1 refused (err says why; cfg unchanged). */
 int gcp_cfg_range_add(gcp_cfg_t *cfg, const char *name, const char *first,
 		const char *last, const char *pool, char *err, size_t errlen);

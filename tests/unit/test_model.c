@@ -69,6 +69,36 @@ START_TEST(test_range_add)
 }
 END_TEST
 
+/* issue 13: no group number starts with the directed-pickup code */
+START_TEST(test_range_reserved_prefix)
+{
+	gcp_cfg_t *c = gcp_cfg_new();
+
+	gcp_cfg_set_reserved_prefix("*8", 2);
+	REFUSED(c,
+			gcp_cfg_range_add(c, "s", "*800", "*899", NULL, err, sizeof(err)),
+			"start with directed_prefix \"*8\"");
+	REFUSED(c,
+			gcp_cfg_range_add(c, "s", "*700", "*899", NULL, err, sizeof(err)),
+			"directed-pickup code");
+	OK(gcp_cfg_range_add(c, "t", "*700", "*799", NULL, err, sizeof(err)));
+	OK(gcp_cfg_range_add(c, "u", "7000", "7099", NULL, err, sizeof(err)));
+	gcp_cfg_set_reserved_prefix("7005", 4);
+	OK(gcp_cfg_range_add(c, "v", "7100", "7199", NULL, err, sizeof(err)));
+	REFUSED(c,
+			gcp_cfg_range_update(
+					c, "u", "7000", "7099", NULL, err, sizeof(err)),
+			"start with directed_prefix \"7005\"");
+	/* "**" can start no number; a code longer than a number none */
+	gcp_cfg_set_reserved_prefix("**", 2);
+	OK(gcp_cfg_range_add(c, "w", "*800", "*899", NULL, err, sizeof(err)));
+	gcp_cfg_set_reserved_prefix("80000", 5);
+	OK(gcp_cfg_range_add(c, "x", "8000", "8099", NULL, err, sizeof(err)));
+	gcp_cfg_set_reserved_prefix("", 0);
+	gcp_cfg_free(c);
+}
+END_TEST
+
 START_TEST(test_range_name_rules)
 {
 	gcp_cfg_t *c = base_cfg();
@@ -631,8 +661,9 @@ int main(void)
 	Suite *s = suite_create("gcp_model");
 
 	CFG_TCASE(s, "model", 60, test_number_valid, test_range_add,
-			test_range_name_rules, test_range_number_rules,
-			test_range_mixed_shape, test_range_reversed, test_range_pool_rules,
+			test_range_reserved_prefix, test_range_name_rules,
+			test_range_number_rules, test_range_mixed_shape,
+			test_range_reversed, test_range_pool_rules,
 			test_overlap_adjacent_ok, test_overlap_refused,
 			test_overlap_other_length_ok, test_overlap_other_prefix_ok,
 			test_range_update, test_range_update_members, test_range_remove,
