@@ -6,11 +6,19 @@
 # the module's log line names the string: "its From tag has 65 bytes, over
 # the limit of 64"
 TOO_LONG='not tracked: its .* has [0-9]+ bytes, over the limit of [0-9]+'
+# a limit of modules/gcp/gcp_limits.h (the test fails when it is gone)
+limit() {
+	local v
+	v=$(sed -n "s/^#define $1 \([0-9]*\).*/\1/p" "$ROOT/modules/gcp/gcp_limits.h")
+	[ -n "$v" ] || { echo "  no $1 in gcp_limits.h" >&2; echo 0; return 1; }
+	echo "$v"
+}
+
 t_bounds() {
 	local cid255 cid256 lim
 	reg 1015 6165
-	# Call-ID: GCP_RING_MAX_CALLID
-	lim=$(sed -n 's/^#define GCP_RING_MAX_CALLID \([0-9]*\).*/\1/p' "$ROOT/modules/gcp/gcp_ring.h")
+	# Call-ID: GCP_MAX_CALLID
+	lim=$(limit GCP_MAX_CALLID) || return 1
 	# -%u: "-1", the call number
 	cid255=$(pad $((lim - 2)) c)-%u
 	cid256=$(pad $((lim - 1)) d)-%u
@@ -18,14 +26,14 @@ t_bounds() {
 	bound_call cid-limit 1 '' -key from 3001 -key tag b1 -key contact_port 6265 -cid_str "$cid255" || return 1
 	echo "Call-ID of $((lim + 1)) bytes: not tracked"
 	FIELD=Call-ID bound_call cid-over 0 "call d{60}.*$TOO_LONG" -key from 3001 -key tag b2 -key contact_port 6265 -cid_str "$cid256" || return 1
-	# From tag: GCP_RING_MAX_TAG
-	lim=$(sed -n 's/^#define GCP_RING_MAX_TAG \([0-9]*\).*/\1/p' "$ROOT/modules/gcp/gcp_ring.h")
+	# From tag: GCP_MAX_TAG
+	lim=$(limit GCP_MAX_TAG) || return 1
 	echo "From tag of $lim bytes: tracked"
 	bound_call tag-limit 1 '' -key from 3001 -key tag "$(pad "$lim" t)" -key contact_port 6265 || return 1
 	echo "From tag of $((lim + 1)) bytes: not tracked"
 	FIELD="From tag" bound_call tag-over 0 "$TOO_LONG" -key from 3001 -key tag "$(pad $((lim + 1)) t)" -key contact_port 6265 || return 1
-	# Contact URI: GCP_RING_MAX_URI; <sip:3001@127.0.0.1:6265;x=...>
-	lim=$(sed -n 's/^#define GCP_RING_MAX_URI \([0-9]*\).*/\1/p' "$ROOT/modules/gcp/gcp_ring.h")
+	# Contact URI: GCP_MAX_URI; <sip:3001@127.0.0.1:6265;x=...>
+	lim=$(limit GCP_MAX_URI) || return 1
 	local base=26 # "sip:3001@127.0.0.1:" + "6265;x="
 	echo "Contact URI of $lim bytes: tracked"
 	bound_call contact-limit 1 '' -key from 3001 -key tag b5 -key contact_port "6265;x=$(pad $((lim - base)) u)" || return 1
@@ -35,7 +43,7 @@ t_bounds() {
 	echo "From URI of $((lim + 1)) bytes: not tracked"
 	FIELD="From URI" bound_call from-over 0 "$TOO_LONG" -key from "$(pad $((lim - 13)) 9)" -key tag b7 -key contact_port 6265 || return 1
 	# the member's To tag: the call is tracked but can never be picked up
-	lim=$(sed -n 's/^#define GCP_RING_MAX_TAG \([0-9]*\).*/\1/p' "$ROOT/modules/gcp/gcp_ring.h")
+	lim=$(limit GCP_MAX_TAG) || return 1
 	echo "To tag of $((lim + 1)) bytes: tracked, never pickable"
 	TOTAG=$(pad $((lim + 1)) T) bound_call totag-over 1 "To tag of $((lim + 1)) bytes is over the limit" \
 		-key from 3001 -key tag b8 -key contact_port 6265 || return 1
