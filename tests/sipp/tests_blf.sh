@@ -173,3 +173,17 @@ t_blf_member_publish() {
 	expect "the NOTIFY after the terminated PUBLISH" "$third" "^3 active sip:1001@127.0.0.1 1 id=$id call-id=$callid local-tag=$ltag remote-tag=$rtag direction=recipient state=terminated " || return 1
 	expect "the last NOTIFY" "$(grep '^4 ' <<<"$n")" '^4 terminated ' || return 1
 }
+
+ALL_TESTS="$ALL_TESTS blf_subscribe_auth"
+modes_blf_subscribe_auth() { echo auth; }
+
+# WITH_AUTH: what a NOTIFY says is enough to pick a call up (call-id and
+# tags), so a BLF SUBSCRIBE without credentials is challenged, from one of
+# our users and from a stranger alike.
+t_blf_subscribe_auth() {
+	uac local blf_subscribe_refused.xml 5403 1001 -key from 2001@127.0.0.1
+	uac stranger blf_subscribe_refused.xml 5404 1001 -key from 2001@stranger.example
+	sw || return 1
+	expect "the 407" "$(msg local '^SIP/2.0 407')" '^Proxy-Authenticate: Digest realm="127.0.0.1"' || return 1
+	expect "the 407" "$(msg stranger '^SIP/2.0 407')" '^Proxy-Authenticate: Digest realm="127.0.0.1"' || return 1
+}
