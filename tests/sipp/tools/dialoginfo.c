@@ -24,9 +24,9 @@
 
 #include "gcp_dialoginfo.h"
 
-#define SET(f, i)              \
-	do {                       \
-		in.f = argv[i];        \
+#define SET(f, i)                     \
+	do {                              \
+		in.f = argv[i];               \
 		in.f##_len = strlen(argv[i]); \
 	} while(0)
 
