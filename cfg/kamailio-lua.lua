@@ -21,6 +21,9 @@ FLB_NATB = 6
 FLB_NATSIPPING = 7
 -- an INVITE that can pick up a call (ksr_route_pickup_auth)
 FLT_PICKUP = 8
+-- a SUBSCRIBE or PUBLISH of dialog state for a local presentity
+-- (ksr_route_presence_auth)
+FLT_PRESENCE = 9
 
 -- a define of the cfg (-A NAME=VALUE), without its quotes
 local function cfg_define(name, default)
@@ -68,8 +71,10 @@ function ksr_request_route()
 
 	ksr_route_no_autoanswer()
 	ksr_route_pickup_auth()
+	ksr_route_presence_auth()
 	ksr_route_auth()
 	ksr_route_registrar()
+	ksr_route_presence()
 
 	if KSR.corex.has_ruri_user() < 0 then
 		KSR.sl.sl_send_reply(484, "Address Incomplete")
@@ -142,6 +147,11 @@ function ksr_route_withindlg()
 		end
 		ksr_route_relay()
 		KSR.x.exit()
+	end
+	if KSR.kx.ifdef("GCP_PRESENCE_DB") and KSR.is_SUBSCRIBE() and KSR.is_myself_ruri() then
+		-- a watcher refreshes or ends its subscription: presence checks
+		-- that the dialog is one of its own
+		ksr_route_presence_serve()
 	end
 	if KSR.is_ACK() then
 		-- ACK to a local negative reply (e.g. gcp's reply to a picker) or
@@ -238,7 +248,9 @@ end
 function ksr_route_auth()
 	if KSR.kx.ifdef("WITH_AUTH") then
 		-- (an INVITE that can pick up a call: ksr_route_pickup_auth did it)
-		if not KSR.isflagset(FLT_PICKUP) and (KSR.is_REGISTER() or KSR.is_myself_furi()) then
+		-- (a SUBSCRIBE or PUBLISH of dialog state: ksr_route_presence_auth)
+		if not KSR.isflagset(FLT_PICKUP) and not KSR.isflagset(FLT_PRESENCE)
+				and (KSR.is_REGISTER() or KSR.is_myself_furi()) then
 			local fhost = KSR.kx.gete_fhost()
 			-- a user with no password is challenged: KSR.auth.pv_auth_check()
 			-- accepts credentials computed over an empty password (the
@@ -260,6 +272,65 @@ function ksr_route_auth()
 		KSR.x.exit()
 	end
 	return 1
+end
+
+-- route[PRESENCE_AUTH]: busy-lamp field. A SUBSCRIBE or PUBLISH of dialog
+-- state (Event: dialog) for one of our users or group numbers gets flag
+-- FLT_PRESENCE; the presence server of this instance takes it
+-- (ksr_route_presence). With WITH_AUTH only local users with valid
+-- credentials may watch or publish, whatever their From says (a NOTIFY
+-- carries the call-id and tags that a Replaces pickup needs), except the
+-- PUBLISHes of this instance itself (gcp through pua, sent from our own
+-- socket to it). Without GCP_PRESENCE_DB there is no presence server:
+-- these requests go on as before.
+function ksr_route_presence_auth()
+	if not KSR.kx.ifdef("GCP_PRESENCE_DB") then
+		return 1
+	end
+	if not KSR.is_method_in("SP") or KSR.siputils.has_totag() > 0 or not KSR.is_myself_ruri() then
+		return 1
+	end
+	local ev = KSR.hdr.get("Event")
+	if ev == nil or not (string.match(ev, "^%s*dialog%s*;") or string.match(ev, "^%s*dialog%s*$")) then
+		return 1
+	end
+	KSR.setflag(FLT_PRESENCE)
+	if KSR.kx.ifdef("WITH_AUTH") then
+		if KSR.is_PUBLISH() and KSR.kx.get_srcip() == KSR.kx.get_rcvip()
+				and KSR.kx.get_srcport() == KSR.kx.get_rcvport() then
+			return 1
+		end
+		AUTH_REALM = AUTH_REALM or cfg_define("AUTH_REALM", "127.0.0.1")
+		local pw = KSR.htable.sht_get("auth", KSR.kx.gete_fuser())
+		if pw == nil or pw == "" or KSR.auth.pv_auth_check(AUTH_REALM, pw, 0, 1) < 0 then
+			KSR.auth.auth_challenge(AUTH_REALM, 0)
+			KSR.x.exit()
+		end
+	end
+	return 1
+end
+
+-- route[PRESENCE]: the presence server answers what
+-- ksr_route_presence_auth flagged
+function ksr_route_presence()
+	if KSR.kx.ifdef("GCP_PRESENCE_DB") and KSR.isflagset(FLT_PRESENCE) then
+		ksr_route_presence_serve()
+	end
+	return 1
+end
+
+function ksr_route_presence_serve()
+	if KSR.tm.t_newtran() < 0 then
+		KSR.sl.sl_reply_error()
+		KSR.x.exit()
+	end
+	if KSR.is_PUBLISH() then
+		KSR.presence.handle_publish()
+	else
+		KSR.presence.handle_subscribe()
+	end
+	KSR.tm.t_release()
+	KSR.x.exit()
 end
 
 function ksr_route_natdetect()

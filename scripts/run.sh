@@ -11,7 +11,10 @@ if command -v systemctl >/dev/null 2>&1; then systemctl stop kamailio 2>/dev/nul
 state=build/run
 mkdir -p "$state"
 [ -f "$state/gcp.xml" ] || cp cfg/gcp.xml "$state/gcp.xml"
-echo "run: Kamailio on 127.0.0.1:5060, groups in $state/gcp.xml; Ctrl-C stops it"
+# the presence stack's database (BLF keys), created when missing
+presence_db=$(bash scripts/presence-db.sh "$state/presence.sqlite")
+echo "run: Kamailio on 127.0.0.1:5060, groups in $state/gcp.xml, presence in $state/presence.sqlite; Ctrl-C stops it"
 exec kamailio -f cfg/kamailio.cfg -DD -E -m 64 -M 8 \
 	-A "GCP_MODULE=\"$PWD/modules/gcp/gcp.so\"" \
-	-A "GCP_CONFIG=\"$PWD/$state/gcp.xml\"" "$@"
+	-A "GCP_CONFIG=\"$PWD/$state/gcp.xml\"" \
+	-A "GCP_PRESENCE_DB=\"$presence_db\"" "$@"

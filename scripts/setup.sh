@@ -5,8 +5,10 @@
 # need more, e.g. real SIP clients, call `scripts/setup.sh <packages>`).
 set -eu
 
-# build and SIPp suites (gdb: forced interleavings); fuzzers; package, docs, KEMI (Lua), kamcli tests
-PKGS="kamailio kamailio-extra-modules sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc
+# build and SIPp suites (gdb: forced interleavings); fuzzers; package, docs, KEMI (Lua), kamcli tests;
+# the presence stack of the sample cfg (BLF: presence, presence_dialoginfo, pua on
+# db_sqlite, its schema created with sqlite3 by scripts/presence-db.sh)
+PKGS="kamailio kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules sqlite3 sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc
 	debhelper fakeroot xsltproc docbook-xsl docbook-xml lynx mscgen kamailio-lua-modules kamcli curl
 	baresip-core linphone-cli twinkle-console tcpdump python3 gdb $*"
 SUDO=""

@@ -1,0 +1,191 @@
+# Busy-lamp field (issue 13): the presence stack of the sample cfg
+# (presence + presence_dialoginfo + pua on db_sqlite) serves a desk
+# phone's BLF subscription, and what gcp will publish reaches the phone.
+#
+# Sourcing this file gives the suite's Kamailio the presence stack: its
+# database, created fresh in $OUT by scripts/presence-db.sh, and the
+# environment variables that cfg/kamailio.cfg reads (GCP_PRESENCE_DB,
+# GCP_PRESENCE_PROXY: pua's PUBLISHes go to this instance).
+
+ALL_TESTS="$ALL_TESTS blf_member_publish"
+
+BLF_DB=$OUT/presence.sqlite
+rm -f "$BLF_DB"
+if GCP_PRESENCE_DB=$(bash "$ROOT/scripts/presence-db.sh" "$BLF_DB"); then
+	export GCP_PRESENCE_DB
+	export GCP_PRESENCE_PROXY="sip:$KADDR"
+else
+	echo "tests_blf: no presence database (scripts/presence-db.sh failed)"
+fi
+
+# the builder's document (tests/sipp/tools/dialoginfo.c with
+# modules/gcp/gcp_dialoginfo.c), built once per run into $OUT
+blf_di() {
+	local bin=$OUT/dialoginfo
+	if [ ! -x "$bin" ] || [ "$ROOT/modules/gcp/gcp_dialoginfo.c" -nt "$bin" ]; then
+		gcc -std=gnu11 -O1 -Wall -I"$ROOT/modules/gcp" -o "$bin" \
+			"$ROOT/tests/sipp/tools/dialoginfo.c" "$ROOT/modules/gcp/gcp_dialoginfo.c" || return 1
+	fi
+	"$bin" "$@"
+}
+
+# The NOTIFYs a party received, checked: every one is a SIP NOTIFY for
+# Event: dialog whose body (if any) is a well-formed RFC 4235 document;
+# prints for NOTIFY number <n> a line
+#   <n> <Subscription-State> <entity> <number of dialogs>
+# and one line per dialog
+#   <n>: id=<> call-id=<> local-tag=<> remote-tag=<> direction=<> state=<> remote-target=<>
+# blf_notifies <party> (exit 1 and a reason when one is not well-formed)
+blf_notifies() {
+	python3 - "$T_DIR/$1.msg" <<-'EOF'
+		import re, sys
+		import xml.etree.ElementTree as ET
+		NS = "{urn:ietf:params:xml:ns:dialog-info}"
+		text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+		# SIPp's trace: a "message received" line, the message, a line of dashes
+		msgs = re.findall(r"message received[^\n]*\n(.*?)(?=\n-{10,}|\Z)", text, re.S)
+		n = 0
+		bad = 0
+		for m in msgs:
+		    m = m.lstrip("\r\n")
+		    if not m.startswith("NOTIFY "):
+		        continue
+		    n += 1
+		    head, _, body = m.replace("\r\n", "\n").partition("\n\n")
+		    hdrs = {}
+		    for line in head.split("\n")[1:]:
+		        k, _, v = line.partition(":")
+		        hdrs.setdefault(k.strip().lower(), v.strip())
+		    ev = hdrs.get("event", hdrs.get("o", ""))
+		    if not re.match(r"dialog\b", ev):
+		        print("NOTIFY %d: Event %r" % (n, ev)); bad = 1
+		    ss = hdrs.get("subscription-state", "-").split(";")[0]
+		    body = body.strip()
+		    if not body:
+		        print("%d %s - 0" % (n, ss)); continue
+		    ct = hdrs.get("content-type", hdrs.get("c", ""))
+		    if ct.split(";")[0].strip().lower() != "application/dialog-info+xml":
+		        print("NOTIFY %d: Content-Type %r" % (n, ct)); bad = 1
+		    try:
+		        root = ET.fromstring(body.encode("utf-8"))
+		    except ET.ParseError as e:
+		        print("NOTIFY %d: not well-formed: %s\n%s" % (n, e, body)); bad = 1; continue
+		    if root.tag != NS + "dialog-info":
+		        print("NOTIFY %d: root %s" % (n, root.tag)); bad = 1
+		    for a in ("version", "state", "entity"):
+		        if a not in root.attrib:
+		            print("NOTIFY %d: no %s attribute" % (n, a)); bad = 1
+		    if not root.attrib.get("version", "").isdigit():
+		        print("NOTIFY %d: version %r" % (n, root.attrib.get("version"))); bad = 1
+		    if root.attrib.get("state") not in ("full", "partial"):
+		        print("NOTIFY %d: state %r" % (n, root.attrib.get("state"))); bad = 1
+		    dialogs = root.findall(NS + "dialog")
+		    if len(dialogs) != len(list(root)):
+		        print("NOTIFY %d: other children than dialog" % n); bad = 1
+		    out = ["%d %s %s %d" % (n, ss, root.attrib.get("entity"), len(dialogs))]
+		    for d in dialogs:
+		        if not d.attrib.get("id"):
+		            print("NOTIFY %d: a dialog without id" % n); bad = 1
+		        if d.attrib.get("direction", "recipient") not in ("initiator", "recipient"):
+		            print("NOTIFY %d: direction %r" % (n, d.attrib["direction"])); bad = 1
+		        kids = [c.tag[len(NS):] if c.tag.startswith(NS) else c.tag for c in d]
+		        if not kids or kids[0] != "state":
+		            print("NOTIFY %d: dialog children %s (state first)" % (n, kids)); bad = 1
+		        order = ["state", "duration", "replaces", "referred-by", "route-set", "local", "remote"]
+		        known = [k for k in kids if k in order]
+		        if known != sorted(known, key=order.index) or len(set(known)) != len(known):
+		            print("NOTIFY %d: dialog children out of order: %s" % (n, kids)); bad = 1
+		        st = (d.findtext(NS + "state") or "").strip()
+		        if st not in ("trying", "proceeding", "early", "confirmed", "terminated"):
+		            print("NOTIFY %d: state %r" % (n, st)); bad = 1
+		        rt = d.find(NS + "remote/" + NS + "target")
+		        out.append("%d: id=%s call-id=%s local-tag=%s remote-tag=%s direction=%s state=%s remote-target=%s" % (
+		            n, d.attrib.get("id"), d.attrib.get("call-id", "-"), d.attrib.get("local-tag", "-"),
+		            d.attrib.get("remote-tag", "-"), d.attrib.get("direction", "-"), st,
+		            rt.attrib.get("uri", "-") if rt is not None else "-"))
+		    print("\n".join(out))
+		sys.exit(bad)
+	EOF
+}
+
+# wait until a party received <n> NOTIFYs (at most 5 s): blf_wait <party> <n>
+blf_wait() {
+	local i
+	for i in $(seq 1 50); do
+		local got
+		got=$(grep -c '^NOTIFY ' "$T_DIR/$1.msg" 2>/dev/null)
+		[ "${got:-0}" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "  $1 got fewer than $2 NOTIFYs in 5 s"
+	return 1
+}
+
+# A BLF key on member 1001: the watcher's SUBSCRIBE gets 200/202 and a
+# NOTIFY with a well-formed dialog-info document and no live dialog
+# (nothing is published yet); a PUBLISH of what gcp will publish for a
+# call ringing at 1001 (gcp_dialoginfo_member()'s document) reaches the
+# presence server, and the watcher gets a NOTIFY with that dialog:
+# call-id, local-tag, remote-tag, direction, state early and the
+# directed-pickup remote target as published. When the same dialog is
+# published terminated (gcp_dialoginfo_member(), GCP_DI_TERMINATED), the
+# watcher's NOTIFY has it terminated: the lamp goes dark.
+t_blf_member_publish() {
+	[ -n "${GCP_PRESENCE_DB:-}" ] || { echo "  no presence database"; return 1; }
+	local callid="blfcall-$$-$RANDOM@127.0.0.1" ltag="membertag$RANDOM" rtag="callertag$RANDOM"
+	local body id="gcp-$RANDOM"
+	body=$(blf_di member 1001 127.0.0.1 '**' "$id" "$callid" "$ltag" "$rtag" \
+		sip:3001@127.0.0.1 'Caller "3001" <&>' 1) || { echo "  the builder failed"; return 1; }
+	printf '%s\n' "$body" >"$T_DIR/published.xml"
+	blf_di terminated-member 1001 127.0.0.1 '**' "$id" "$callid" "$ltag" "$rtag" \
+		sip:3001@127.0.0.1 'Caller "3001" <&>' 2 >"$T_DIR/published2.xml" || { echo "  the builder failed"; return 1; }
+	python3 - "$SCEN/blf_publisher.xml" "$T_DIR/blf_publisher.xml" "$T_DIR/published.xml" "$T_DIR/published2.xml" <<-'EOF' || return 1
+		import sys
+		tpl = open(sys.argv[1]).read()
+		for mark, f in (("@BODY@", sys.argv[3]), ("@BODY2@", sys.argv[4])):
+		    body = open(f).read().strip("\n")
+		    assert "]]>" not in body and "[" not in body, "body not fit for a SIPp CDATA section"
+		    tpl = tpl.replace(mark, body)
+		open(sys.argv[2], "w").write(tpl)
+	EOF
+	uac watcher blf_watcher.xml 5401 1001 -key from 2001
+	blf_wait watcher 1 || { sipp_kill_all; return 1; }
+	uac publisher "$T_DIR/blf_publisher.xml" 5402 1001
+	sw || return 1
+	local n
+	n=$(blf_notifies watcher) || { echo "$n" | sed 's/^/  /'; return 1; }
+	echo "$n" | sed 's/^/  notify: /'
+	[ "$(grep -c '^[0-9]* ' <<<"$n")" -eq 4 ] || { echo "  expected 4 NOTIFYs"; return 1; }
+	# (publications of earlier tests, in other modes, may still be there,
+	# terminated: each test publishes a dialog of its own)
+	local live='state=(trying|proceeding|early|confirmed)'
+	# before our PUBLISH: no live dialog (with nothing published at all,
+	# presence_dialoginfo's force_dummy_dialog placeholder, one
+	# terminated dialog)
+	expect "the first NOTIFY" "$(grep '^1 ' <<<"$n")" '^1 active sip:1001@127.0.0.1 [0-9]+$' || return 1
+	expect_not "the first NOTIFY" "$(grep '^1:' <<<"$n")" "$live" || return 1
+	# the published dialog, as published, and no other live one
+	expect "the NOTIFY after the PUBLISH" "$(grep '^2 ' <<<"$n")" '^2 active sip:1001@127.0.0.1 [1-9]' || return 1
+	expect "the NOTIFY after the PUBLISH" "$(grep '^2:' <<<"$n")" "^2: id=$id call-id=$callid local-tag=$ltag remote-tag=$rtag direction=recipient state=early remote-target=sip:\*\*1001@127.0.0.1\$" || return 1
+	expect_not "the NOTIFY after the PUBLISH" "$(grep '^2:' <<<"$n" | grep -v "^2: id=$id ")" "$live" || return 1
+	# the published display name came through escaped and intact
+	expect "the NOTIFY after the PUBLISH" "$(awk '/^NOTIFY /{c++} c==2' "$T_DIR/watcher.msg")" 'display="Caller &quot;3001&quot; &lt;&amp;&gt;"' || return 1
+	# the same dialog published terminated: the lamp goes dark
+	expect "the NOTIFY after the terminated PUBLISH" "$(grep '^3:' <<<"$n")" "^3: id=$id call-id=$callid local-tag=$ltag remote-tag=$rtag direction=recipient state=terminated " || return 1
+	expect_not "the NOTIFY after the terminated PUBLISH" "$(grep '^3:' <<<"$n")" "$live" || return 1
+	expect "the last NOTIFY" "$(grep '^4 ' <<<"$n")" '^4 terminated ' || return 1
+}
+
+ALL_TESTS="$ALL_TESTS blf_subscribe_auth"
+modes_blf_subscribe_auth() { echo auth; }
+
+# WITH_AUTH: what a NOTIFY says is enough to pick a call up (call-id and
+# tags), so a BLF SUBSCRIBE without credentials is challenged, from one of
+# our users and from a stranger alike.
+t_blf_subscribe_auth() {
+	uac local blf_subscribe_refused.xml 5403 1001 -key from 2001@127.0.0.1
+	uac stranger blf_subscribe_refused.xml 5404 1001 -key from 2001@stranger.example
+	sw || return 1
+	expect "the 407" "$(msg local '^SIP/2.0 407')" '^Proxy-Authenticate: Digest realm="127.0.0.1"' || return 1
+	expect "the 407" "$(msg stranger '^SIP/2.0 407')" '^Proxy-Authenticate: Digest realm="127.0.0.1"' || return 1
+}
