@@ -43,6 +43,7 @@
 #include "gcp_tm.h"
 #include "gcp_msg.h"
 #include "gcp_target.h"
+#include "gcp_claim.h"
 #include "../../modules/tm/t_cancel.h"
 
 /* What happens next to a pickup; changed with compare-and-swap, so that
@@ -498,13 +499,6 @@ static int gcp_inject_watch(struct cell *t, gcp_call_t *call)
 	return 0;
 }
 
-/* 1 when the transaction can take one more branch and keep one for the
- * cfg's failure_route (voicemail) */
-static int gcp_branch_room(struct cell *t)
-{
-	return t->nr_of_outgoings + 2 <= (int)sr_dst_max_branches;
-}
-
 static int gcp_inject_on(struct cell *t, void *arg)
 {
 	gcp_pickup_ctx_t *ctx = (gcp_pickup_ctx_t *)arg;
@@ -519,7 +513,7 @@ static int gcp_inject_on(struct cell *t, void *arg)
 				GCP_CALLID_ARGS(call));
 		return -1;
 	}
-	if(!gcp_branch_room(t)) {
+	if(!gcp_claim_branch_room(t)) {
 		LM_NOTICE("call %.*s: no tm branch left for a pickup\n",
 				GCP_CALLID_ARGS(call));
 		gcp_ring_block(gcp_ring, call, GCP_NP_UNDELIVERABLE);
@@ -574,12 +568,6 @@ static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx)
 		LM_INFO("call %.*s: its transaction is gone\n", GCP_CALLID_ARGS(call));
 	if(ret < 0)
 		gcp_ctx_resolve(ctx, 0);
-}
-
-static int gcp_branch_room_of(struct cell *t, void *arg)
-{
-	return !(t->flags & T_CANCELED) && t->uas.status < 200
-		   && gcp_branch_room(t);
 }
 
 static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
@@ -637,80 +625,6 @@ static struct cell *gcp_picker_transaction(struct sip_msg *msg, int *absorbed)
 		return NULL;
 	}
 	return t;
-}
-
-/* A claimed call that no pickup can reach, by its own fault: it is not
- * pickable any more (it rings on as before), and the pickup tries the
- * group's next call. */
-static void gcp_claim_refuse(gcp_call_t *call, int reason)
-{
-	LM_NOTICE("call %.*s cannot be picked up (%s): trying the next one\n",
-			GCP_CALLID_ARGS(call), gcp_np_reason(reason));
-	gcp_ring_block(gcp_ring, call, reason);
-	gcp_ring_release(gcp_ring, call);
-	gcp_ring_unref(gcp_ring, call);
-}
-
-/* The next call the target names, claimed: the group's oldest, the
- * member's oldest, or the one the Replaces header names (once). *found is
- * set when a Replaces header named a tracked call. */
-static gcp_call_t *gcp_claim_next(gcp_target_t *t, int *tries, int *found)
-{
-	gcp_call_t *call = NULL;
-	int rc;
-
-	switch(t->kind) {
-		case GCP_KIND_GROUP:
-			return gcp_ring_claim(gcp_ring, t->group.s, t->group.len);
-		case GCP_KIND_DIRECTED:
-			return gcp_ring_claim_callee(gcp_ring, t->group.s, t->group.len,
-					t->member.s, t->member.len);
-		case GCP_KIND_REPLACES:
-			if((*tries)++ > 0)
-				return NULL; /* exactly the call it names */
-			rc = gcp_ring_claim_dialog(gcp_ring, t->rp.callid, t->rp.callid_len,
-					t->rp.to_tag, t->rp.to_tag_len, t->rp.from_tag,
-					t->rp.from_tag_len, &call);
-			*found = rc >= 0;
-			return call;
-	}
-	return NULL;
-}
-
-/* Claim the target's next call that a pickup in this mode can reach;
- * *mode says how, *tt receives the To tag for a Replaces INVITE. NULL
- * when none is left. */
-static gcp_call_t *gcp_claim_deliverable(
-		gcp_target_t *t, int *mode, char *tt, size_t ttsize, int *found)
-{
-	gcp_call_t *call;
-	size_t clen;
-	int ret, tries = 0;
-
-	while((call = gcp_claim_next(t, &tries, found)) != NULL) {
-		if(call->attempts > gcp_prm.max_pickup_attempts) {
-			gcp_claim_refuse(call, GCP_NP_ATTEMPTS);
-			continue;
-		}
-		*mode = gcp_inject_first(call->flags) ? GCP_MODE_INJECT : gcp_prm.mode;
-		if(*mode != GCP_MODE_INJECT) {
-			gcp_call_field(call, GCP_F_CONTACT, &clen);
-			ret = gcp_ring_to_tag(gcp_ring, call, tt, ttsize);
-			if(clen > 0 && ret > 0)
-				return call;
-			/* no Contact, or no branch rings with an early dialog */
-			if(gcp_prm.mode != GCP_MODE_AUTO) {
-				gcp_claim_refuse(call, GCP_NP_UNDELIVERABLE);
-				continue;
-			}
-			*mode = GCP_MODE_INJECT;
-		}
-		ret = gcp_tm_with(call->tindex, call->tlabel, gcp_branch_room_of, NULL);
-		if(ret == 1)
-			return call;
-		gcp_claim_refuse(call, GCP_NP_UNDELIVERABLE);
-	}
-	return NULL;
 }
 
 /* The pickup of a target: claim first (no call, no transaction: the
