@@ -26,7 +26,7 @@ shm_cfg() {
 			sub(/\$rc/, "$var(gcprc)")
 			after_pickup = 0
 		}
-		/^\tgcp_pickup\(\);/ {
+		/^\t+gcp_pickup\(\);/ {
 			print "\tif ($sht(hole=>0) != $null) {"
 			print "\t\tsht_rm_name_re(\"hole=>.*\");"
 			print "\t\txlog(\"L_NOTICE\", \"stress: hole freed for $ci\\n\");"
@@ -139,8 +139,8 @@ t_shm_exhaustion() {
 
 # shm exhausted during a pickup: a call rings in group 7001; shm is filled
 # but for one hole, freed by the cfg just before gcp_pickup(), big enough
-# for the picker's transaction and the reply (measured with a pickup of an
-# empty group first) but not for the pickup's context as well (a 4 kB
+# for the picker's transaction and the reply (measured with the same
+# INVITE to a user with no phone first) but not for the pickup's context as well (a 4 kB
 # Contact makes it big): gcp_ctx_new() fails, gcp_pickup() returns -1 and
 # the cfg replies 500; the claim is given back at once (the call is
 # pickable again while shm is still full), gcp:picked does not move; once
@@ -149,14 +149,15 @@ t_pickup_nomem() {
 	local used0 used1 need ctx hole contact s0 s1 reply
 	reg 1001 6151
 	contact="Contact: <sip:2001@127.0.0.1:6352;x=$(pad 4000 c)>"
-	# what a pickup's transaction and its reply take: a pickup of the empty
-	# group 7002 with the same INVITE, while its transaction waits (5 s)
+	# what a pickup's transaction and its reply take: the same INVITE to a
+	# local user with no phone (the cfg answers 404 with a transaction; an
+	# empty pickup creates none), while its transaction waits (5 s)
 	used0=$(core_shm_used)
-	party probe picker_refused.xml 6381 -m 1 -s 7002 -key contact_hdr "$contact" -key from 2001 \
+	party probe picker_refused.xml 6381 -m 1 -s 1999 -key contact_hdr "$contact" -key from 2001 \
 		-key fromhost 127.0.0.1 -key totag "" "$KADDR"
 	sw || return 1
 	used1=$(core_shm_used)
-	expect "the probe's reply" "$(final_reply probe)" '^SIP/2.0 480 Nothing To Pick Up$' || return 1
+	expect "the probe's reply" "$(final_reply probe)" '^SIP/2.0 404 Not Found$' || return 1
 	need=$((used1 - used0))
 	# the context holds the Contact URI, the From URI and more: a hole
 	# half of it over the need
