@@ -124,8 +124,9 @@ t_require_auth() {
 # picker got no reply at all)
 modes_newtran_first() { echo inject; }
 t_newtran_first() {
-	k_variant newtran '' 's/^\tgcp_pickup();/\tt_newtran();\n\tgcp_pickup();/' || return 1
-	grep -q 't_newtran();' "$OUT/kamailio-newtran.cfg" || fail "the variant has no t_newtran()" || return 1
+	k_variant newtran '' 's/^\(\t*\)gcp_pickup();/\1t_newtran();\n\1gcp_pickup();/' || return 1
+	grep -B1 'gcp_pickup();' "$OUT/kamailio-newtran.cfg" | grep -q 't_newtran();' ||
+		fail "the variant calls no t_newtran() before gcp_pickup()" || return 1
 	ring_1001 tagNt
 	pick p 7001 2001 5301 5302
 	sw
