@@ -672,5 +672,5 @@ int main(void)
 			test_member_group_number, test_member_move, test_member_remove,
 			test_personal_add, test_personal_invalid, test_personal_duplicate,
 			test_personal_limit, test_personal_remove, test_error_one_line);
-	return cfg_run(s);
+	return run_suite(s);
 }

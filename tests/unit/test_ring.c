@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "gcp_ring.h"
 #include "unit_util.h"
 
@@ -1264,11 +1265,5 @@ static Suite *ring_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ring_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(ring_suite());
 }

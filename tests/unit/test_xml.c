@@ -445,5 +445,5 @@ int main(void)
 	/* a parser that tries to read the FIFO blocks: fail fast */
 	CFG_TCASE(
 			s, "no_load", 10, test_xml_external_entity, test_xml_external_dtd);
-	return cfg_run(s);
+	return run_suite(s);
 }

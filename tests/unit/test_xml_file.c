@@ -251,15 +251,10 @@ static void file_is(const char *path, const gcp_cfg_t *c)
 {
 	gcp_cfg_t *d = NULL;
 	int missing = 1;
-	char *a, *b;
 
 	OK(gcp_cfg_load_file(path, &d, &missing, err, sizeof(err)));
 	ck_assert_int_eq(missing, 0);
-	a = dump(c);
-	b = dump(d);
-	ck_assert_str_eq(a, b);
-	free(a);
-	free(b);
+	same_dump(c, d);
 	gcp_cfg_free(d);
 }
 
@@ -491,5 +486,5 @@ int main(void)
 			test_save_bad_folder, test_save_planted_link, test_save_new_mode,
 			test_save_keeps_mode, test_save_keeps_owner,
 			test_save_owner_not_root, test_save_dir_fsync_fails);
-	return cfg_run(s);
+	return run_suite(s);
 }
