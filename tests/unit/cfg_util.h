@@ -132,26 +132,4 @@ static inline void remove_tmpdir(void)
 	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* one tcase of suite s: the tests tests[0..n), timeout in seconds */
-static inline void cfg_tcase(Suite *s, const char *name, int timeout,
-		const TTest *const *tests, size_t n)
-{
-	TCase *t = tcase_create(name);
-	size_t i;
-
-	tcase_set_timeout(t, timeout);
-	for(i = 0; i < n; i++)
-		tcase_add_test(t, tests[i]);
-	suite_add_tcase(s, t);
-}
-
-/* CFG_TCASE(s, "name", timeout, test_a, test_b, ...) */
-#define CFG_TCASE(s, name, timeout, ...)             \
-	do {                                             \
-		const TTest *const tests_[] = {__VA_ARGS__}; \
-		cfg_tcase((s), (name), (timeout), tests_,    \
-				sizeof(tests_) / sizeof(tests_[0])); \
-	} while(0)
-
-
 #endif

@@ -660,7 +660,7 @@ int main(void)
 {
 	Suite *s = suite_create("gcp_model");
 
-	CFG_TCASE(s, "model", 60, test_number_valid, test_range_add,
+	UNIT_TCASE(s, "model", 60, test_number_valid, test_range_add,
 			test_range_reserved_prefix, test_range_name_rules,
 			test_range_number_rules, test_range_mixed_shape,
 			test_range_reversed, test_range_pool_rules,

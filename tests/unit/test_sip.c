@@ -549,24 +549,15 @@ static const struct
 {
 	const char *list, *ua;
 	int match;
-} ua_cases[] = {
-		{"Twinkle/", TWINKLE, 1},
-		{"twinkle/", TWINKLE, 1},
-		{"TWINKLE/1.10", TWINKLE, 1},
-		{"Twinkle/1.9", TWINKLE, 0},
+} ua_cases[] = {{"Twinkle/", TWINKLE, 1}, {"twinkle/", TWINKLE, 1},
+		{"TWINKLE/1.10", TWINKLE, 1}, {"Twinkle/1.9", TWINKLE, 0},
 		/* any pattern of the list, blanks and empty patterns ignored */
-		{"baresip | Twinkle/", TWINKLE, 1},
-		{"baresip||Linphone", TWINKLE, 0},
-		{"baresip||Linphone", "Linphone/5.1.65", 1},
-		{"", TWINKLE, 0},
-		{"|| | ", TWINKLE, 0},
-		{" \t", TWINKLE, 0},
+		{"baresip | Twinkle/", TWINKLE, 1}, {"baresip||Linphone", TWINKLE, 0},
+		{"baresip||Linphone", "Linphone/5.1.65", 1}, {"", TWINKLE, 0},
+		{"|| | ", TWINKLE, 0}, {" \t", TWINKLE, 0},
 		/* pattern longer than the UA, at the very end, whole UA */
-		{"Twinkle/1.10.2 extra", TWINKLE, 0},
-		{".2", TWINKLE, 1},
-		{"Twinkle/1.10.2", TWINKLE, 1},
-		{"Twinkle/", "", 0},
-};
+		{"Twinkle/1.10.2 extra", TWINKLE, 0}, {".2", TWINKLE, 1},
+		{"Twinkle/1.10.2", TWINKLE, 1}, {"Twinkle/", "", 0}};
 
 START_TEST(test_ua_matches)
 {
@@ -591,24 +582,13 @@ END_TEST
 static Suite *sip_suite(void)
 {
 	Suite *s = suite_create("sip");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_replaces_plain);
-	tcase_add_test(tc, test_replaces_escape);
-	tcase_add_test(tc, test_replaces_bounds);
-	tcase_add_test(tc, test_parse_valid);
-	tcase_add_test(tc, test_parse_malformed);
-	tcase_add_test(tc, test_parse_prefixes);
-	tcase_add_test(tc, test_parse_round_trip);
-	tcase_add_test(tc, test_sdp_disable);
-	tcase_add_test(tc, test_sdp_remove);
-	tcase_add_test(tc, test_sdp_audio_only_input);
-	tcase_add_test(tc, test_sdp_lf_and_last_line);
-	tcase_add_test(tc, test_sdp_other_media);
-	tcase_add_test(tc, test_sdp_not_sdp);
-	tcase_add_test(tc, test_sdp_bounds);
-	tcase_add_test(tc, test_ua_matches);
-	suite_add_tcase(s, tc);
+	UNIT_TCASE(s, "core", 0, test_replaces_plain, test_replaces_escape,
+			test_replaces_bounds, test_parse_valid, test_parse_malformed,
+			test_parse_prefixes, test_parse_round_trip, test_sdp_disable,
+			test_sdp_remove, test_sdp_audio_only_input,
+			test_sdp_lf_and_last_line, test_sdp_other_media, test_sdp_not_sdp,
+			test_sdp_bounds, test_ua_matches);
 	return s;
 }
 

@@ -159,26 +159,18 @@ static const struct personal_case
 } personal_cases[] = {
 		/* bare: the user part on any host */
 		{"1002", "+15550100", "pstn.example", 1},
-		{"1002", "+15550100", NULL, 1},
-		{"1002", "+1555010", "pstn.example", 0},
+		{"1002", "+15550100", NULL, 1}, {"1002", "+1555010", "pstn.example", 0},
 		{"1002", "+155501000", "pstn.example", 0},
 		/* URI: user exactly, host case-insensitively */
-		{"1002", "mum", "example.org", 1},
-		{"1002", "mum", "EXAMPLE.org", 1},
-		{"1002", "Mum", "example.org", 0},
-		{"1002", "mum", "example.com", 0},
-		{"1002", "mum", "example.or", 0},
-		{"1002", "mum", NULL, 0},
+		{"1002", "mum", "example.org", 1}, {"1002", "mum", "EXAMPLE.org", 1},
+		{"1002", "Mum", "example.org", 0}, {"1002", "mum", "example.com", 0},
+		{"1002", "mum", "example.or", 0}, {"1002", "mum", NULL, 0},
 		/* the port of a contact does not take part */
-		{"1002", "dad", "H.example", 1},
-		{"1002", "v6", "[2001:db8::1]", 1},
-		{"1002", "v6", "2001:db8::1", 1},
-		{"1002", "v6", "[2001:db8::2]", 0},
+		{"1002", "dad", "H.example", 1}, {"1002", "v6", "[2001:db8::1]", 1},
+		{"1002", "v6", "2001:db8::1", 1}, {"1002", "v6", "[2001:db8::2]", 0},
 		/* only that member's contacts */
-		{"1001", "+15550100", "x", 0},
-		{"9999", "+15550100", "x", 0},
-		{"1002", NULL, "example.org", 0},
-};
+		{"1001", "+15550100", "x", 0}, {"9999", "+15550100", "x", 0},
+		{"1002", NULL, "example.org", 0}};
 
 START_TEST(test_snap_personal)
 {
@@ -323,7 +315,7 @@ int main(void)
 {
 	Suite *s = suite_create("gcp_snap");
 
-	CFG_TCASE(s, "snap", 60, test_clone, test_snap_empty, test_snap_lookups,
+	UNIT_TCASE(s, "snap", 60, test_clone, test_snap_empty, test_snap_lookups,
 			test_snap_personal, test_snap_thaw, test_snap_10000);
 	return run_suite(s);
 }

@@ -481,7 +481,7 @@ int main(void)
 {
 	Suite *s = suite_create("gcp_xml_file");
 
-	CFG_TCASE(s, "xml_file", 60, test_load_missing, test_load_errors,
+	UNIT_TCASE(s, "xml_file", 60, test_load_missing, test_load_errors,
 			test_roundtrip, test_to_xml_canonical, test_save_load,
 			test_save_bad_folder, test_save_planted_link, test_save_new_mode,
 			test_save_keeps_mode, test_save_keeps_owner,
