@@ -115,3 +115,21 @@ expect_not() {
 		return 1
 	fi
 }
+
+# expect_each / expect_none <what> <text> <regexp...>: expect / expect_not
+# for every regexp in turn, up to the first that fails
+expect_each() {
+	local what=$1 text=$2 re
+	shift 2
+	for re; do
+		expect "$what" "$text" "$re" || return 1
+	done
+}
+
+expect_none() {
+	local what=$1 text=$2 re
+	shift 2
+	for re; do
+		expect_not "$what" "$text" "$re" || return 1
+	done
+}
