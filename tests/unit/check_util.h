@@ -40,4 +40,21 @@ static inline int run_suite(Suite *s)
 	return failed ? 1 : 0;
 }
 
+/* a suite of one tcase, run: UNIT_RUN("suite", "tcase", timeout, tests...) */
+static inline int unit_run(const char *suite, const char *name, int timeout,
+		const TTest *const *tests, size_t n)
+{
+	Suite *s = suite_create(suite);
+
+	unit_tcase(s, name, timeout, tests, n);
+	return run_suite(s);
+}
+
+#define UNIT_RUN(suite, name, timeout, ...)          \
+	({                                               \
+		const TTest *const tests_[] = {__VA_ARGS__}; \
+		unit_run((suite), (name), (timeout), tests_, \
+				sizeof(tests_) / sizeof(tests_[0])); \
+	})
+
 #endif

@@ -658,9 +658,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gcp_model");
-
-	UNIT_TCASE(s, "model", 60, test_number_valid, test_range_add,
+	return UNIT_RUN("gcp_model", "model", 60, test_number_valid, test_range_add,
 			test_range_reserved_prefix, test_range_name_rules,
 			test_range_number_rules, test_range_mixed_shape,
 			test_range_reversed, test_range_pool_rules,
@@ -672,5 +670,4 @@ int main(void)
 			test_member_group_number, test_member_move, test_member_remove,
 			test_personal_add, test_personal_invalid, test_personal_duplicate,
 			test_personal_limit, test_personal_remove, test_error_one_line);
-	return run_suite(s);
 }

@@ -313,9 +313,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gcp_snap");
-
-	UNIT_TCASE(s, "snap", 60, test_clone, test_snap_empty, test_snap_lookups,
-			test_snap_personal, test_snap_thaw, test_snap_10000);
-	return run_suite(s);
+	return UNIT_RUN("gcp_snap", "snap", 60, test_clone, test_snap_empty,
+			test_snap_lookups, test_snap_personal, test_snap_thaw,
+			test_snap_10000);
 }

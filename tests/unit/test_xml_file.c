@@ -479,12 +479,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gcp_xml_file");
-
-	UNIT_TCASE(s, "xml_file", 60, test_load_missing, test_load_errors,
-			test_roundtrip, test_to_xml_canonical, test_save_load,
-			test_save_bad_folder, test_save_planted_link, test_save_new_mode,
-			test_save_keeps_mode, test_save_keeps_owner,
+	return UNIT_RUN("gcp_xml_file", "xml_file", 60, test_load_missing,
+			test_load_errors, test_roundtrip, test_to_xml_canonical,
+			test_save_load, test_save_bad_folder, test_save_planted_link,
+			test_save_new_mode, test_save_keeps_mode, test_save_keeps_owner,
 			test_save_owner_not_root, test_save_dir_fsync_fails);
-	return run_suite(s);
 }
