@@ -72,6 +72,16 @@ static inline void same_dump(const gcp_cfg_t *c, const gcp_cfg_t *d)
 		free(before_);                                                \
 	} while(0)
 
+/* the contacts added in turn to member user's personal list, each must
+ * succeed: PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@example.org") */
+#define PERSONAL_ADD(c, user, ...)                                            \
+	do {                                                                      \
+		const char *const contacts_[] = {__VA_ARGS__};                        \
+		for(size_t i_ = 0; i_ < sizeof(contacts_) / sizeof(*contacts_); i_++) \
+			OK(gcp_cfg_personal_add(                                          \
+					(c), (user), contacts_[i_], err, sizeof(err)));           \
+	} while(0)
+
 static inline int parse(const char *xml, gcp_cfg_t **out)
 {
 	err[0] = '\0';

@@ -177,13 +177,8 @@ START_TEST(test_snap_personal)
 	gcp_cfg_t *c = base_cfg();
 	void *s;
 
-	OK(gcp_cfg_personal_add(c, "1002", "+15550100", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@Example.ORG", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sips:dad@h.example:5061", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:v6@[2001:DB8::1]", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@Example.ORG",
+			"sips:dad@h.example:5061", "sip:v6@[2001:DB8::1]");
 	s = snap_of(c);
 	for(size_t i = 0; i < sizeof(personal_cases) / sizeof(personal_cases[0]);
 			i++) {
@@ -206,9 +201,7 @@ START_TEST(test_snap_thaw)
 
 	OK(gcp_cfg_range_add(c, "aaa", "#1", "#2", "pool9", err, sizeof(err)));
 	OK(gcp_cfg_range_add(c, "zzz", "1", "2", NULL, err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@example.org", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(c, "1002", "+1", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "sip:mum@example.org", "+1");
 	OK(gcp_cfg_member_set(c, "x", "#1", err, sizeof(err)));
 	s = snap_of(c);
 	/* position independent: a copy works after the original is gone */
