@@ -33,12 +33,22 @@ static unsigned tid_bucket(
 	return h % ring->nbuckets;
 }
 
-/* Into chain k of bucket b (heads: ring->tids or ring->cids); both kinds
- * are guarded by the tid lock of their bucket. */
-static void chain_insert(
-		gcp_ring_t *ring, gcp_call_t **heads, int k, unsigned b, gcp_call_t *c)
+/* the bucket heads of chain k, read under the bucket's lock (as before the
+ * chains shared their code: the ring bench's instruction counts) */
+static inline gcp_call_t **chain_heads(gcp_ring_t *ring, int k)
 {
+	return k == GCP_IX_CID ? ring->cids : ring->tids;
+}
+
+/* Into chain k (GCP_IX_TID, GCP_IX_CID) of bucket b; both kinds are
+ * guarded by the tid lock of their bucket. */
+static inline void chain_insert(
+		gcp_ring_t *ring, int k, unsigned b, gcp_call_t *c)
+{
+	gcp_call_t **heads;
+
 	lock_slot(ring, tid_lock_of(ring, b));
+	heads = chain_heads(ring, k);
 	c->ix[k].prev = NULL;
 	c->ix[k].next = heads[b];
 	if(c->ix[k].next)
@@ -49,8 +59,8 @@ static void chain_insert(
 }
 
 /* out of chain k of bucket b, if in it */
-static void chain_remove(
-		gcp_ring_t *ring, gcp_call_t **heads, int k, unsigned b, gcp_call_t *c)
+static inline void chain_remove(
+		gcp_ring_t *ring, int k, unsigned b, gcp_call_t *c)
 {
 	lock_slot(ring, tid_lock_of(ring, b));
 	if(c->indexed[k]) {
@@ -58,7 +68,7 @@ static void chain_remove(
 		if(c->ix[k].prev)
 			c->ix[k].prev->ix[k].next = c->ix[k].next;
 		else
-			heads[b] = c->ix[k].next;
+			chain_heads(ring, k)[b] = c->ix[k].next;
 		if(c->ix[k].next)
 			c->ix[k].next->ix[k].prev = c->ix[k].prev;
 		c->ix[k].prev = c->ix[k].next = NULL;
@@ -70,8 +80,7 @@ static void chain_remove(
 /* into the transaction index under the call's tindex and tlabel */
 void gcp_ring__tid_insert(gcp_ring_t *ring, gcp_call_t *c)
 {
-	chain_insert(ring, ring->tids, GCP_IX_TID,
-			tid_bucket(ring, c->tindex, c->tlabel), c);
+	chain_insert(ring, GCP_IX_TID, tid_bucket(ring, c->tindex, c->tlabel), c);
 }
 
 static unsigned cid_bucket(const gcp_ring_t *ring, const char *s, size_t len)
@@ -94,15 +103,14 @@ static unsigned call_cid_bucket(const gcp_ring_t *ring, const gcp_call_t *c)
 /* into the Call-ID index; guarded by the tid lock of its bucket */
 void gcp_ring__cid_insert(gcp_ring_t *ring, gcp_call_t *c)
 {
-	chain_insert(ring, ring->cids, GCP_IX_CID, call_cid_bucket(ring, c), c);
+	chain_insert(ring, GCP_IX_CID, call_cid_bucket(ring, c), c);
 }
 
 void gcp_ring__unindex(gcp_ring_t *ring, gcp_call_t *call)
 {
-	chain_remove(ring, ring->tids, GCP_IX_TID,
-			tid_bucket(ring, call->tindex, call->tlabel), call);
-	chain_remove(
-			ring, ring->cids, GCP_IX_CID, call_cid_bucket(ring, call), call);
+	chain_remove(ring, GCP_IX_TID, tid_bucket(ring, call->tindex, call->tlabel),
+			call);
+	chain_remove(ring, GCP_IX_CID, call_cid_bucket(ring, call), call);
 }
 
 void gcp_ring_index(
