@@ -118,18 +118,12 @@ expect_not() {
 
 # expect_each / expect_none <what> <text> <regexp...>: expect / expect_not
 # for every regexp in turn, up to the first that fails
-expect_each() {
-	local what=$1 text=$2 re
-	shift 2
+expect_list() {
+	local check=$1 what=$2 text=$3 re
+	shift 3
 	for re; do
-		expect "$what" "$text" "$re" || return 1
+		"$check" "$what" "$text" "$re" || return 1
 	done
 }
-
-expect_none() {
-	local what=$1 text=$2 re
-	shift 2
-	for re; do
-		expect_not "$what" "$text" "$re" || return 1
-	done
-}
+expect_each() { expect_list expect "$@"; }
+expect_none() { expect_list expect_not "$@"; }
