@@ -288,21 +288,28 @@ START_TEST(test_save_planted_link)
 }
 END_TEST
 
+/* the permission bits of path are mode; "<what> has mode ..." if not */
+static void mode_is(const char *path, mode_t mode, const char *what)
+{
+	struct stat sb;
+
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((sb.st_mode & 07777) == mode, "%s has mode %04o", what,
+			(unsigned)(sb.st_mode & 07777));
+}
+
 /* a new file holds members' phone numbers: 0600, whatever the umask */
 START_TEST(test_save_new_mode)
 {
 	gcp_cfg_t *c = base_cfg();
 	char path[128];
-	struct stat sb;
 	mode_t um = umask(0);
 
 	make_tmpdir();
 	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
 	umask(um);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_msg((sb.st_mode & 07777) == 0600, "new file has mode %04o",
-			(unsigned)(sb.st_mode & 07777));
+	mode_is(path, 0600, "new file");
 	gcp_cfg_free(c);
 	remove_tmpdir();
 }
@@ -314,7 +321,6 @@ START_TEST(test_save_keeps_mode)
 {
 	gcp_cfg_t *c = base_cfg();
 	char path[128];
-	struct stat sb;
 	mode_t um;
 
 	make_tmpdir();
@@ -324,17 +330,13 @@ START_TEST(test_save_keeps_mode)
 	um = umask(0);
 	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_msg((sb.st_mode & 07777) == 0640, "replacement has mode %04o",
-			(unsigned)(sb.st_mode & 07777));
+	mode_is(path, 0640, "replacement");
 	umask(077);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	OK(gcp_cfg_member_remove(c, "1002", err, sizeof(err)));
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
 	umask(um);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_msg((sb.st_mode & 07777) == 0644, "replacement has mode %04o",
-			(unsigned)(sb.st_mode & 07777));
+	mode_is(path, 0644, "replacement");
 	file_is(path, c);
 	ck_assert_int_eq(count_entries(tmpdir), 1);
 	gcp_cfg_free(c);
