@@ -288,6 +288,17 @@ START_TEST(test_save_planted_link)
 }
 END_TEST
 
+/* path has that owner, group and mode */
+static void owned_as(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat sb;
+
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_uid, uid);
+	ck_assert_int_eq(sb.st_gid, gid);
+	ck_assert_int_eq(sb.st_mode & 07777, mode);
+}
+
 /* the permission bits of path are mode; "<what> has mode ..." if not */
 static void mode_is(const char *path, mode_t mode, const char *what)
 {
@@ -350,7 +361,6 @@ START_TEST(test_save_keeps_owner)
 {
 	gcp_cfg_t *c = base_cfg();
 	char path[128];
-	struct stat sb;
 
 	if(geteuid() != 0) {
 		gcp_cfg_free(c);
@@ -363,10 +373,7 @@ START_TEST(test_save_keeps_owner)
 	ck_assert_int_eq(chmod(path, 0640), 0);
 	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_int_eq(sb.st_uid, 1234);
-	ck_assert_int_eq(sb.st_gid, 5678);
-	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	owned_as(path, 1234, 5678, 0640);
 	file_is(path, c);
 	gcp_cfg_free(c);
 	remove_tmpdir();
@@ -427,17 +434,11 @@ START_TEST(test_save_owner_not_root)
 	/* root:root 0644: the group gets nothing that others lack: saved, as
 	 * nobody:nobody with the same mode */
 	OK(gcp_cfg_save_file(c, path2, err, sizeof(err)));
-	ck_assert_int_eq(stat(path2, &sb), 0);
-	ck_assert_int_eq(sb.st_uid, nobody);
-	ck_assert_int_eq(sb.st_gid, nobody);
-	ck_assert_int_eq(sb.st_mode & 07777, 0644);
+	owned_as(path2, nobody, nobody, 0644);
 	file_is(path2, c);
 	/* 1234:nobody 0640: the group is kept, the owner becomes nobody */
 	OK(gcp_cfg_save_file(c, path3, err, sizeof(err)));
-	ck_assert_int_eq(stat(path3, &sb), 0);
-	ck_assert_int_eq(sb.st_uid, nobody);
-	ck_assert_int_eq(sb.st_gid, nobody);
-	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	owned_as(path3, nobody, nobody, 0640);
 	file_is(path3, c);
 	ck_assert_int_eq(count_entries(tmpdir), 3);
 	gcp_cfg_free(c);
