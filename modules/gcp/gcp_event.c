@@ -37,41 +37,39 @@ int gcp_event_init(void)
 	return 0;
 }
 
-enum
-{
-	GCP_PV_GROUP = 1,
-	GCP_PV_CALLEE,
-	GCP_PV_CALLER,
-	GCP_PV_PICKER,
-	GCP_PV_CALLID,
-	GCP_PV_KIND
-};
-
 /* per process: the pickup the event route is about */
 static struct
 {
 	str group, callee, caller, picker, callid, kind;
 } _gcp_event;
 
+/* $gcp(name): the name's id is its place in this table, from 1 */
+static const struct
+{
+	str name;
+	str *value;
+} gcp_pv_names[] = {
+		{str_init("group"), &_gcp_event.group},
+		{str_init("callee"), &_gcp_event.callee},
+		{str_init("caller"), &_gcp_event.caller},
+		{str_init("picker"), &_gcp_event.picker},
+		{str_init("callid"), &_gcp_event.callid},
+		{str_init("kind"), &_gcp_event.kind},
+};
+
+#define GCP_PV_NAMES (int)(sizeof(gcp_pv_names) / sizeof(gcp_pv_names[0]))
+
 int pv_parse_gcp_name(pv_spec_p sp, str *in)
 {
-	int id = 0;
+	int id;
 
 	if(in == NULL || in->s == NULL || sp == NULL)
 		return -1;
-	if(in->len == 5 && strncmp(in->s, "group", 5) == 0)
-		id = GCP_PV_GROUP;
-	else if(in->len == 6 && strncmp(in->s, "callee", 6) == 0)
-		id = GCP_PV_CALLEE;
-	else if(in->len == 6 && strncmp(in->s, "caller", 6) == 0)
-		id = GCP_PV_CALLER;
-	else if(in->len == 6 && strncmp(in->s, "picker", 6) == 0)
-		id = GCP_PV_PICKER;
-	else if(in->len == 6 && strncmp(in->s, "callid", 6) == 0)
-		id = GCP_PV_CALLID;
-	else if(in->len == 4 && strncmp(in->s, "kind", 4) == 0)
-		id = GCP_PV_KIND;
-	else {
+	for(id = 0; id < GCP_PV_NAMES; id++)
+		if(in->len == gcp_pv_names[id].name.len
+				&& strncmp(in->s, gcp_pv_names[id].name.s, in->len) == 0)
+			break;
+	if(id == GCP_PV_NAMES) {
 		LM_ERR("unknown $gcp(%.*s): use group, callee, caller, picker, "
 			   "callid or kind\n",
 				in->len, in->s);
@@ -79,36 +77,18 @@ int pv_parse_gcp_name(pv_spec_p sp, str *in)
 	}
 	sp->pvp.pvn.type = PV_NAME_INTSTR;
 	sp->pvp.pvn.u.isname.type = 0;
-	sp->pvp.pvn.u.isname.name.n = id;
+	sp->pvp.pvn.u.isname.name.n = id + 1;
 	return 0;
 }
 
 int pv_get_gcp(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 {
+	int id = param->pvn.u.isname.name.n;
 	str *v;
 
-	switch(param->pvn.u.isname.name.n) {
-		case GCP_PV_GROUP:
-			v = &_gcp_event.group;
-			break;
-		case GCP_PV_CALLEE:
-			v = &_gcp_event.callee;
-			break;
-		case GCP_PV_CALLER:
-			v = &_gcp_event.caller;
-			break;
-		case GCP_PV_PICKER:
-			v = &_gcp_event.picker;
-			break;
-		case GCP_PV_CALLID:
-			v = &_gcp_event.callid;
-			break;
-		case GCP_PV_KIND:
-			v = &_gcp_event.kind;
-			break;
-		default:
-			return pv_get_null(msg, param, res);
-	}
+	if(id < 1 || id > GCP_PV_NAMES)
+		return pv_get_null(msg, param, res);
+	v = gcp_pv_names[id - 1].value;
 	if(v->s == NULL)
 		return pv_get_null(msg, param, res);
 	return pv_get_strval(msg, param, res, v);

@@ -390,6 +390,18 @@ static void mod_destroy(void)
 
 /* ---- cfg functions and KEMI ---- */
 
+/* the string value of a cfg function's parameter (fixup_spve), or -1 with
+ * an error naming the function and the parameter */
+static int w_param_str(struct sip_msg *msg, char *param, str *out,
+		const char *func, const char *what)
+{
+	if(fixup_get_svalue(msg, (gparam_t *)param, out) < 0) {
+		LM_ERR("%s(): cannot evaluate the %s\n", func, what);
+		return -1;
+	}
+	return 0;
+}
+
 static int ki_gcp_track(sip_msg_t *msg)
 {
 	return gcp_track(msg, NULL);
@@ -409,10 +421,8 @@ static int w_gcp_track1(struct sip_msg *msg, char *group, char *p2)
 {
 	str g;
 
-	if(fixup_get_svalue(msg, (gparam_t *)group, &g) < 0) {
-		LM_ERR("gcp_track(): cannot evaluate the group parameter\n");
+	if(w_param_str(msg, group, &g, "gcp_track", "group parameter") < 0)
 		return -1;
-	}
 	return gcp_track(msg, &g);
 }
 
@@ -440,10 +450,8 @@ static int w_gcp_pickup_directed1(struct sip_msg *msg, char *user, char *p2)
 {
 	str u;
 
-	if(fixup_get_svalue(msg, (gparam_t *)user, &u) < 0) {
-		LM_ERR("gcp_pickup_directed(): cannot evaluate the parameter\n");
+	if(w_param_str(msg, user, &u, "gcp_pickup_directed", "parameter") < 0)
 		return -1;
-	}
 	return gcp_pickup_directed(msg, &u);
 }
 
@@ -469,10 +477,8 @@ static int w_gcp_is_group_number1(struct sip_msg *msg, char *num, char *p2)
 {
 	str n;
 
-	if(fixup_get_svalue(msg, (gparam_t *)num, &n) < 0) {
-		LM_ERR("gcp_is_group_number(): cannot evaluate the parameter\n");
+	if(w_param_str(msg, num, &n, "gcp_is_group_number", "parameter") < 0)
 		return -1;
-	}
 	return ki_gcp_is_group_number_str(msg, &n);
 }
 

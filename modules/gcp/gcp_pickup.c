@@ -268,6 +268,20 @@ static void gcp_schedule(gcp_pickup_ctx_t *ctx, int delay_ms)
 
 static void gcp_inject_deliver(gcp_pickup_ctx_t *ctx);
 
+/* callback cb on the msg's transaction for the types, with a reference of
+ * its own to ctx (the release drops it) */
+static int gcp_ctx_watch(struct sip_msg *msg, gcp_pickup_ctx_t *ctx, int types,
+		transaction_cb *cb)
+{
+	gcp_ctx_ref(ctx);
+	if(gcp_tmb.register_tmcb(msg, 0, types, cb, ctx, gcp_ctx_release) < 0) {
+		LM_ERR("cannot register tm callbacks for the pickup\n");
+		gcp_ctx_unref(ctx);
+		return -1;
+	}
+	return 0;
+}
+
 /* the picker's phone acknowledged the final reply: its attempt is over */
 static void gcp_picker_ack_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
@@ -391,25 +405,15 @@ static int gcp_pickup_replaces(
 	if(gcp_msg_add_headers(msg, hdr, n) < 0
 			|| gcp_msg_audio_only(msg, GCP_SDP_REMOVE) < 0)
 		return -1;
-	gcp_ctx_ref(ctx);
-	if(gcp_tmb.register_tmcb(msg, 0,
+	if(gcp_ctx_watch(msg, ctx,
 			   TMCB_RESPONSE_IN | TMCB_ON_FAILURE | TMCB_E2ECANCEL_IN,
-			   gcp_replaces_cb, ctx, gcp_ctx_release)
-			< 0) {
-		LM_ERR("cannot register tm callbacks for the pickup\n");
-		gcp_ctx_unref(ctx);
+			   gcp_replaces_cb)
+			< 0)
 		return -1;
-	}
 	if(ctx->mode == GCP_MODE_AUTO) {
 		/* for the fallback: the picker's ACK of the final reply */
-		gcp_ctx_ref(ctx);
-		if(gcp_tmb.register_tmcb(msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb,
-				   ctx, gcp_ctx_release)
-				< 0) {
-			LM_ERR("cannot register tm callbacks for the pickup\n");
-			gcp_ctx_unref(ctx);
+		if(gcp_ctx_watch(msg, ctx, TMCB_ACK_NEG_IN, gcp_picker_ack_cb) < 0)
 			return -1;
-		}
 		ctx->phase = GCP_PH_REPLACES_WAIT;
 		gcp_schedule(ctx, gcp_prm.auto_timeout);
 	}
@@ -575,14 +579,8 @@ static int gcp_pickup_inject(struct sip_msg *msg, gcp_pickup_ctx_t *ctx)
 	char reason[128];
 	int len;
 
-	gcp_ctx_ref(ctx);
-	if(gcp_tmb.register_tmcb(
-			   msg, 0, TMCB_ACK_NEG_IN, gcp_picker_ack_cb, ctx, gcp_ctx_release)
-			< 0) {
-		LM_ERR("cannot register tm callbacks for the pickup\n");
-		gcp_ctx_unref(ctx);
+	if(gcp_ctx_watch(msg, ctx, TMCB_ACK_NEG_IN, gcp_picker_ack_cb) < 0)
 		return -1;
-	}
 	ctx->phase = GCP_PH_ACK_WAIT;
 	gcp_schedule(ctx, gcp_prm.inject_ack_timeout);
 	len = gcp_prm.inject_reply_reason.len < (int)sizeof(reason) - 1

@@ -111,7 +111,7 @@ void gcp_ring_destroy(gcp_ring_t *ring)
 				c->linked = 0;
 				c->grp = NULL;
 				forks_free(ring, c);
-				if(!c->indexed)
+				if(!c->indexed[GCP_IX_TID])
 					ring->env.release(c);
 				c = cn;
 			}
@@ -122,7 +122,7 @@ void gcp_ring_destroy(gcp_ring_t *ring)
 	for(unsigned i = 0; i < ring->nbuckets; i++) {
 		gcp_call_t *c = ring->tids[i];
 		while(c) {
-			gcp_call_t *cn = c->tid_next;
+			gcp_call_t *cn = c->ix[GCP_IX_TID].next;
 			ring->env.release(c);
 			c = cn;
 		}

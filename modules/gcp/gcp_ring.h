@@ -103,20 +103,28 @@ typedef struct gcp_ring gcp_ring_t;
 struct gcp_group;
 struct gcp_fork; /* the To tag of another ringing branch (private) */
 
+enum
+{
+	GCP_IX_TID = 0,
+	GCP_IX_CID = 1
+};
+
 typedef struct gcp_call
 {
 	/* private links: all calls of the group, pickable calls of the group,
-	 * transaction index bucket */
+	 * and the index buckets: ix[GCP_IX_TID], the transaction index, and
+	 * ix[GCP_IX_CID], the Call-ID index (gcp_ring_index.c) */
 	struct gcp_call *all_prev, *all_next;
 	struct gcp_call *pk_prev, *pk_next;
-	struct gcp_call *tid_prev, *tid_next;
-	struct gcp_call *cid_prev, *cid_next; /* Call-ID index bucket */
+	struct
+	{
+		struct gcp_call *prev, *next;
+	} ix[2];
 	struct gcp_group *grp;
 	int refcnt;
-	unsigned char state;	   /* enum gcp_call_state */
-	unsigned char linked;	   /* in the group lists */
-	unsigned char indexed;	   /* in the transaction index */
-	unsigned char cid_indexed; /* in the Call-ID index */
+	unsigned char state;	  /* enum gcp_call_state */
+	unsigned char linked;	  /* in the group lists */
+	unsigned char indexed[2]; /* in ix[GCP_IX_TID], ix[GCP_IX_CID] */
 	unsigned char was_claimed;
 	int not_pickable;		/* reason code given by the tracker; 0 = pickable */
 	int flags;				/* the tracker's own flags, stored as given */

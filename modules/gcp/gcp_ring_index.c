@@ -33,19 +33,54 @@ static unsigned tid_bucket(
 	return h % ring->nbuckets;
 }
 
+/* the bucket heads of chain k, read under the bucket's lock (as before the
+ * chains shared their code: the ring bench's instruction counts) */
+static inline gcp_call_t **chain_heads(gcp_ring_t *ring, int k)
+{
+	return k == GCP_IX_CID ? ring->cids : ring->tids;
+}
+
+/* Into chain k (GCP_IX_TID, GCP_IX_CID) of bucket b; both kinds are
+ * guarded by the tid lock of their bucket. */
+static inline void chain_insert(
+		gcp_ring_t *ring, int k, unsigned b, gcp_call_t *c)
+{
+	gcp_call_t **heads;
+
+	lock_slot(ring, tid_lock_of(ring, b));
+	heads = chain_heads(ring, k);
+	c->ix[k].prev = NULL;
+	c->ix[k].next = heads[b];
+	if(c->ix[k].next)
+		c->ix[k].next->ix[k].prev = c;
+	heads[b] = c;
+	c->indexed[k] = 1;
+	unlock_slot(ring, tid_lock_of(ring, b));
+}
+
+/* out of chain k of bucket b, if in it */
+static inline void chain_remove(
+		gcp_ring_t *ring, int k, unsigned b, gcp_call_t *c)
+{
+	lock_slot(ring, tid_lock_of(ring, b));
+	if(c->indexed[k]) {
+		/* doubly linked: no walk over a chain of cold calls */
+		if(c->ix[k].prev)
+			c->ix[k].prev->ix[k].next = c->ix[k].next;
+		else
+			chain_heads(ring, k)[b] = c->ix[k].next;
+		if(c->ix[k].next)
+			c->ix[k].next->ix[k].prev = c->ix[k].prev;
+		c->ix[k].prev = c->ix[k].next = NULL;
+		c->indexed[k] = 0;
+	}
+	unlock_slot(ring, tid_lock_of(ring, b));
+}
+
 /* into the transaction index under the call's tindex and tlabel */
 void gcp_ring__tid_insert(gcp_ring_t *ring, gcp_call_t *c)
 {
-	unsigned b = tid_bucket(ring, c->tindex, c->tlabel);
-
-	lock_slot(ring, tid_lock_of(ring, b));
-	c->tid_prev = NULL;
-	c->tid_next = ring->tids[b];
-	if(c->tid_next)
-		c->tid_next->tid_prev = c;
-	ring->tids[b] = c;
-	c->indexed = 1;
-	unlock_slot(ring, tid_lock_of(ring, b));
+	chain_insert(ring, GCP_IX_TID, tid_bucket(ring, c->tindex, c->tlabel), c);
 }
 
 static unsigned cid_bucket(const gcp_ring_t *ring, const char *s, size_t len)
@@ -59,60 +94,23 @@ static unsigned cid_bucket(const gcp_ring_t *ring, const char *s, size_t len)
 	return h % ring->nbuckets;
 }
 
+static unsigned call_cid_bucket(const gcp_ring_t *ring, const gcp_call_t *c)
+{
+	return cid_bucket(
+			ring, c->data + c->off[GCP_F_CALLID], c->len[GCP_F_CALLID]);
+}
+
 /* into the Call-ID index; guarded by the tid lock of its bucket */
 void gcp_ring__cid_insert(gcp_ring_t *ring, gcp_call_t *c)
 {
-	unsigned b = cid_bucket(
-			ring, c->data + c->off[GCP_F_CALLID], c->len[GCP_F_CALLID]);
-
-	lock_slot(ring, tid_lock_of(ring, b));
-	c->cid_prev = NULL;
-	c->cid_next = ring->cids[b];
-	if(c->cid_next)
-		c->cid_next->cid_prev = c;
-	ring->cids[b] = c;
-	c->cid_indexed = 1;
-	unlock_slot(ring, tid_lock_of(ring, b));
-}
-
-static void cid_remove(gcp_ring_t *ring, gcp_call_t *c)
-{
-	unsigned b = cid_bucket(
-			ring, c->data + c->off[GCP_F_CALLID], c->len[GCP_F_CALLID]);
-
-	lock_slot(ring, tid_lock_of(ring, b));
-	if(c->cid_indexed) {
-		if(c->cid_prev)
-			c->cid_prev->cid_next = c->cid_next;
-		else
-			ring->cids[b] = c->cid_next;
-		if(c->cid_next)
-			c->cid_next->cid_prev = c->cid_prev;
-		c->cid_prev = c->cid_next = NULL;
-		c->cid_indexed = 0;
-	}
-	unlock_slot(ring, tid_lock_of(ring, b));
+	chain_insert(ring, GCP_IX_CID, call_cid_bucket(ring, c), c);
 }
 
 void gcp_ring__unindex(gcp_ring_t *ring, gcp_call_t *call)
 {
-	unsigned b;
-
-	b = tid_bucket(ring, call->tindex, call->tlabel);
-	lock_slot(ring, tid_lock_of(ring, b));
-	if(call->indexed) {
-		/* doubly linked: no walk over a chain of cold calls */
-		if(call->tid_prev)
-			call->tid_prev->tid_next = call->tid_next;
-		else
-			ring->tids[b] = call->tid_next;
-		if(call->tid_next)
-			call->tid_next->tid_prev = call->tid_prev;
-		call->tid_prev = call->tid_next = NULL;
-		call->indexed = 0;
-	}
-	unlock_slot(ring, tid_lock_of(ring, b));
-	cid_remove(ring, call);
+	chain_remove(ring, GCP_IX_TID, tid_bucket(ring, call->tindex, call->tlabel),
+			call);
+	chain_remove(ring, GCP_IX_CID, call_cid_bucket(ring, call), call);
 }
 
 void gcp_ring_index(
@@ -120,7 +118,7 @@ void gcp_ring_index(
 {
 	/* The owner's, like detach: the two never run at once, so indexed,
 	 * tindex and tlabel do not change under our feet here. */
-	if(!ring || !call || call->indexed)
+	if(!ring || !call || call->indexed[GCP_IX_TID])
 		return;
 	call->tindex = tindex;
 	call->tlabel = tlabel;
@@ -136,7 +134,7 @@ gcp_call_t *gcp_ring_find(gcp_ring_t *ring, unsigned tindex, unsigned tlabel)
 		return NULL;
 	b = tid_bucket(ring, tindex, tlabel);
 	lock_slot(ring, tid_lock_of(ring, b));
-	for(c = ring->tids[b]; c; c = c->tid_next)
+	for(c = ring->tids[b]; c; c = c->ix[GCP_IX_TID].next)
 		if(c->tindex == tindex && c->tlabel == tlabel)
 			break;
 	if(c)
@@ -160,7 +158,7 @@ gcp_call_t *gcp_ring__cid_find(gcp_ring_t *ring, const char *callid,
 
 	b = cid_bucket(ring, callid, cidlen);
 	lock_slot(ring, tid_lock_of(ring, b));
-	for(c = ring->cids[b]; c; c = c->cid_next)
+	for(c = ring->cids[b]; c; c = c->ix[GCP_IX_CID].next)
 		if(c->len[GCP_F_CALLID] == cidlen
 				&& memcmp(c->data + c->off[GCP_F_CALLID], callid, cidlen) == 0
 				&& (tag_is(c, tag1, len1) || tag_is(c, tag2, len2)))

@@ -115,3 +115,15 @@ expect_not() {
 		return 1
 	fi
 }
+
+# expect_each / expect_none <what> <text> <regexp...>: expect / expect_not
+# for every regexp in turn, up to the first that fails
+expect_list() {
+	local check=$1 what=$2 text=$3 re
+	shift 3
+	for re; do
+		"$check" "$what" "$text" "$re" || return 1
+	done
+}
+expect_each() { expect_list expect "$@"; }
+expect_none() { expect_list expect_not "$@"; }

@@ -22,16 +22,14 @@ t_autoanswer_stripped() {
 	local inv
 	inv=$(msg m '^INVITE ')
 	expect "the member's INVITE" "$inv" '^From: <sip:\+15550123@outside.example>;tag=tagAA' || return 1
-	expect_not "the member's INVITE" "$inv" 'answer-after' || return 1
-	expect_not "the member's INVITE" "$inv" 'autoanswer|Auto Answer|intercom' || return 1
-	expect_not "the member's INVITE" "$inv" '^(Priv-)?Answer-Mode:' || return 1
-	expect "the member's INVITE" "$inv" '^Call-Info: <http://outside.example/photo.png>;purpose=icon' || return 1
-	expect "the member's INVITE" "$inv" '^Alert-Info: <http://outside.example/ring.wav>' || return 1
+	expect_none "the member's INVITE" "$inv" 'answer-after' 'autoanswer|Auto Answer|intercom' \
+		'^(Priv-)?Answer-Mode:' || return 1
+	expect_each "the member's INVITE" "$inv" '^Call-Info: <http://outside.example/photo.png>;purpose=icon' \
+		'^Alert-Info: <http://outside.example/ring.wav>' || return 1
 	inv=$(msg pphone '^INVITE ')
-	expect "the injected INVITE" "$inv" '^From: <sip:\+15550123@outside.example>;tag=tagAA' || return 1
-	expect "the injected INVITE" "$inv" '^Call-Info: <sip:pickup.invalid>;answer-after=0' || return 1
-	expect "the injected INVITE" "$inv" '^Alert-Info: <http://pickup.invalid/autoanswer>;info=alert-autoanswer' || return 1
-	expect "the injected INVITE" "$inv" '^Answer-Mode: Auto' || return 1
+	expect_each "the injected INVITE" "$inv" '^From: <sip:\+15550123@outside.example>;tag=tagAA' \
+		'^Call-Info: <sip:pickup.invalid>;answer-after=0' \
+		'^Alert-Info: <http://pickup.invalid/autoanswer>;info=alert-autoanswer' '^Answer-Mode: Auto' || return 1
 	expect_not "the injected INVITE" "$inv" '^Priv-Answer-Mode:|notused|Auto Answer|intercom' || return 1
 	[ "$(grep -ci '^Answer-Mode:' <<<"$inv")" -eq 1 ] || fail "the injected INVITE has more than one Answer-Mode" || return 1
 	[ "$(grep -ci 'answer-after' <<<"$inv")" -eq 1 ] || fail "the injected INVITE has more than one answer-after" || return 1

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check_util.h"
+
 #include "gcp_model.h"
 #include "gcp_snap.h"
 #include "gcp_xml.h"
@@ -35,6 +37,16 @@ static inline char *dump(const gcp_cfg_t *cfg)
 	char *s = gcp_cfg_to_xml(cfg, NULL);
 	ck_assert_ptr_nonnull(s);
 	return s;
+}
+
+/* the two models dump to the same XML */
+static inline void same_dump(const gcp_cfg_t *c, const gcp_cfg_t *d)
+{
+	char *a = dump(c), *b = dump(d);
+
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
 }
 
 /* the call succeeds */
@@ -58,6 +70,16 @@ static inline char *dump(const gcp_cfg_t *cfg)
 		ck_assert_str_eq(after_, before_);                            \
 		free(after_);                                                 \
 		free(before_);                                                \
+	} while(0)
+
+/* the contacts added in turn to member user's personal list, each must
+ * succeed: PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@example.org") */
+#define PERSONAL_ADD(c, user, ...)                                            \
+	do {                                                                      \
+		const char *const contacts_[] = {__VA_ARGS__};                        \
+		for(size_t i_ = 0; i_ < sizeof(contacts_) / sizeof(*contacts_); i_++) \
+			OK(gcp_cfg_personal_add(                                          \
+					(c), (user), contacts_[i_], err, sizeof(err)));           \
 	} while(0)
 
 static inline int parse(const char *xml, gcp_cfg_t **out)
@@ -118,39 +140,6 @@ static inline int rm_one(
 static inline void remove_tmpdir(void)
 {
 	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-/* one tcase of suite s: the tests tests[0..n), timeout in seconds */
-static inline void cfg_tcase(Suite *s, const char *name, int timeout,
-		const TTest *const *tests, size_t n)
-{
-	TCase *t = tcase_create(name);
-	size_t i;
-
-	tcase_set_timeout(t, timeout);
-	for(i = 0; i < n; i++)
-		tcase_add_test(t, tests[i]);
-	suite_add_tcase(s, t);
-}
-
-/* CFG_TCASE(s, "name", timeout, test_a, test_b, ...) */
-#define CFG_TCASE(s, name, timeout, ...)             \
-	do {                                             \
-		const TTest *const tests_[] = {__VA_ARGS__}; \
-		cfg_tcase((s), (name), (timeout), tests_,    \
-				sizeof(tests_) / sizeof(tests_[0])); \
-	} while(0)
-
-/* runs the suite; the exit status says whether every test passed */
-static inline int cfg_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }
 
 #endif

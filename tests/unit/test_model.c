@@ -502,15 +502,9 @@ START_TEST(test_personal_add)
 	gcp_cfg_t *c = base_cfg();
 	const gcp_member_t *m;
 
-	OK(gcp_cfg_personal_add(c, "1002", "+15550100", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@example.org", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sips:dad@10.0.0.1:5061", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "SIP:bob@[2001:db8::1]:5060", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:a;b=c@host-1.example", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@example.org",
+			"sips:dad@10.0.0.1:5061", "SIP:bob@[2001:db8::1]:5060",
+			"sip:a;b=c@host-1.example");
 	m = gcp_cfg_find_member(c, "1002");
 	ck_assert_uint_eq(m->npersonal, 5);
 	/* insertion order */
@@ -565,9 +559,7 @@ START_TEST(test_personal_duplicate)
 {
 	gcp_cfg_t *c = base_cfg();
 
-	OK(gcp_cfg_personal_add(c, "1002", "+15550100", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@example.org", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@example.org");
 	REFUSED(c, gcp_cfg_personal_add(c, "1002", "+15550100", err, sizeof(err)),
 			"user 1002 already has personal contact \"+15550100\"");
 	REFUSED(c,
@@ -575,12 +567,8 @@ START_TEST(test_personal_duplicate)
 					c, "1002", "SIP:mum@EXAMPLE.org", err, sizeof(err)),
 			"already has personal contact");
 	/* the user part is case-sensitive, the port and scheme matter */
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:Mum@example.org", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sips:mum@example.org", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@example.org:5060", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "sip:Mum@example.org", "sips:mum@example.org",
+			"sip:mum@example.org:5060");
 	/* bare and URI never equal */
 	OK(gcp_cfg_personal_add(c, "1002", "mum", err, sizeof(err)));
 	/* another member may list the same contact */
@@ -612,9 +600,7 @@ START_TEST(test_personal_remove)
 	gcp_cfg_t *c = base_cfg();
 	const gcp_member_t *m;
 
-	OK(gcp_cfg_personal_add(c, "1002", "a", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(c, "1002", "sip:b@Example.org", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(c, "1002", "c", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "a", "sip:b@Example.org", "c");
 	REFUSED(c, gcp_cfg_personal_remove(c, "1002", "d", err, sizeof(err)),
 			"user 1002 has no personal contact \"d\"");
 	REFUSED(c, gcp_cfg_personal_remove(c, "1002", "A", err, sizeof(err)),
@@ -658,9 +644,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gcp_model");
-
-	CFG_TCASE(s, "model", 60, test_number_valid, test_range_add,
+	return UNIT_RUN("gcp_model", "model", 60, test_number_valid, test_range_add,
 			test_range_reserved_prefix, test_range_name_rules,
 			test_range_number_rules, test_range_mixed_shape,
 			test_range_reversed, test_range_pool_rules,
@@ -672,5 +656,4 @@ int main(void)
 			test_member_group_number, test_member_move, test_member_remove,
 			test_personal_add, test_personal_invalid, test_personal_duplicate,
 			test_personal_limit, test_personal_remove, test_error_one_line);
-	return cfg_run(s);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "gcp_ring.h"
 #include "unit_util.h"
 
@@ -1226,49 +1227,21 @@ END_TEST
 static Suite *ring_suite(void)
 {
 	Suite *s = suite_create("ring");
-	TCase *tc = tcase_create("core");
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_oldest_first);
-	tcase_add_test(tc, test_claim_none);
-	tcase_add_test(tc, test_claim_once);
-	tcase_add_test(tc, test_release);
-	tcase_add_test(tc, test_mark_picked);
-	tcase_add_test(tc, test_forget);
-	tcase_add_test(tc, test_detach_frees);
-	tcase_add_test(tc, test_destroy_frees_all);
-	tcase_add_test(tc, test_group_isolation);
-	tcase_add_test(tc, test_find);
-	tcase_add_test(tc, test_buckets);
-	tcase_add_test(tc, test_detach_chain);
-	tcase_add_test(tc, test_index_later);
-	tcase_add_test(tc, test_bounds);
-	tcase_add_test(tc, test_too_long_names_field);
-	tcase_add_test(tc, test_max_calls);
-	tcase_add_test(tc, test_to_tag_too_long);
-	tcase_add_test(tc, test_block);
-	tcase_add_test(tc, test_expire);
-	tcase_add_test(tc, test_expire_spares_claimed);
-	tcase_add_test(tc, test_tag_follows_branch);
-	tcase_add_test(tc, test_forks_bounded);
-	tcase_add_test(tc, test_attempts_and_flags);
-	tcase_add_test(tc, test_claim_callee);
-	tcase_add_test(tc, test_claim_dialog);
-	tcase_add_test(tc, test_foreach);
-	tcase_add_test(tc, test_counters);
-	tcase_add_test(tc, test_call_size);
-	tcase_add_test(tc, test_concurrency);
-	suite_add_tcase(s, tc);
+	UNIT_TCASE(s, "core", 60, test_oldest_first, test_claim_none,
+			test_claim_once, test_release, test_mark_picked, test_forget,
+			test_detach_frees, test_destroy_frees_all, test_group_isolation,
+			test_find, test_buckets, test_detach_chain, test_index_later,
+			test_bounds, test_too_long_names_field, test_max_calls,
+			test_to_tag_too_long, test_block, test_expire,
+			test_expire_spares_claimed, test_tag_follows_branch,
+			test_forks_bounded, test_attempts_and_flags, test_claim_callee,
+			test_claim_dialog, test_foreach, test_counters, test_call_size,
+			test_concurrency);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ring_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(ring_suite());
 }

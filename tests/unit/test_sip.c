@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_util.h"
 #include "gcp_sip.h"
 
 /* Replaces value of NUL-terminated inputs into a static buffer */
@@ -542,25 +543,31 @@ static int ua_match(const char *list, const char *ua)
 	return gcp_ua_matches(list, strlen(list), ua, strlen(ua));
 }
 
+/* gcp_ua_matches(list, ua) */
+#define TWINKLE "Twinkle/1.10.2"
+static const struct
+{
+	const char *list, *ua;
+	int match;
+} ua_cases[] = {{"Twinkle/", TWINKLE, 1}, {"twinkle/", TWINKLE, 1},
+		{"TWINKLE/1.10", TWINKLE, 1}, {"Twinkle/1.9", TWINKLE, 0},
+		/* any pattern of the list, blanks and empty patterns ignored */
+		{"baresip | Twinkle/", TWINKLE, 1}, {"baresip||Linphone", TWINKLE, 0},
+		{"baresip||Linphone", "Linphone/5.1.65", 1}, {"", TWINKLE, 0},
+		{"|| | ", TWINKLE, 0}, {" \t", TWINKLE, 0},
+		/* pattern longer than the UA, at the very end, whole UA */
+		{"Twinkle/1.10.2 extra", TWINKLE, 0}, {".2", TWINKLE, 1},
+		{"Twinkle/1.10.2", TWINKLE, 1}, {"Twinkle/", "", 0}};
+
 START_TEST(test_ua_matches)
 {
-	const char *twinkle = "Twinkle/1.10.2";
-	ck_assert_int_eq(ua_match("Twinkle/", twinkle), 1);
-	ck_assert_int_eq(ua_match("twinkle/", twinkle), 1);
-	ck_assert_int_eq(ua_match("TWINKLE/1.10", twinkle), 1);
-	ck_assert_int_eq(ua_match("Twinkle/1.9", twinkle), 0);
-	/* any pattern of the list, blanks and empty patterns ignored */
-	ck_assert_int_eq(ua_match("baresip | Twinkle/", twinkle), 1);
-	ck_assert_int_eq(ua_match("baresip||Linphone", twinkle), 0);
-	ck_assert_int_eq(ua_match("baresip||Linphone", "Linphone/5.1.65"), 1);
-	ck_assert_int_eq(ua_match("", twinkle), 0);
-	ck_assert_int_eq(ua_match("|| | ", twinkle), 0);
-	ck_assert_int_eq(ua_match(" \t", twinkle), 0);
-	/* pattern longer than the UA, at the very end, whole UA */
-	ck_assert_int_eq(ua_match("Twinkle/1.10.2 extra", twinkle), 0);
-	ck_assert_int_eq(ua_match(".2", twinkle), 1);
-	ck_assert_int_eq(ua_match("Twinkle/1.10.2", twinkle), 1);
-	ck_assert_int_eq(ua_match("Twinkle/", ""), 0);
+	const char *twinkle = TWINKLE;
+
+	for(size_t i = 0; i < sizeof(ua_cases) / sizeof(ua_cases[0]); i++)
+		ck_assert_msg(
+				ua_match(ua_cases[i].list, ua_cases[i].ua) == ua_cases[i].match,
+				"ua_match(\"%s\", \"%s\") != %d", ua_cases[i].list,
+				ua_cases[i].ua, ua_cases[i].match);
 	/* lengths are honoured: no reading past them */
 	ck_assert_int_eq(gcp_ua_matches("Twinkle/|x", 8, twinkle, 7), 0);
 	ck_assert_int_eq(gcp_ua_matches("Twinkle/|x", 7, twinkle, 7), 1);
@@ -575,34 +582,17 @@ END_TEST
 static Suite *sip_suite(void)
 {
 	Suite *s = suite_create("sip");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_replaces_plain);
-	tcase_add_test(tc, test_replaces_escape);
-	tcase_add_test(tc, test_replaces_bounds);
-	tcase_add_test(tc, test_parse_valid);
-	tcase_add_test(tc, test_parse_malformed);
-	tcase_add_test(tc, test_parse_prefixes);
-	tcase_add_test(tc, test_parse_round_trip);
-	tcase_add_test(tc, test_sdp_disable);
-	tcase_add_test(tc, test_sdp_remove);
-	tcase_add_test(tc, test_sdp_audio_only_input);
-	tcase_add_test(tc, test_sdp_lf_and_last_line);
-	tcase_add_test(tc, test_sdp_other_media);
-	tcase_add_test(tc, test_sdp_not_sdp);
-	tcase_add_test(tc, test_sdp_bounds);
-	tcase_add_test(tc, test_ua_matches);
-	suite_add_tcase(s, tc);
+	UNIT_TCASE(s, "core", 0, test_replaces_plain, test_replaces_escape,
+			test_replaces_bounds, test_parse_valid, test_parse_malformed,
+			test_parse_prefixes, test_parse_round_trip, test_sdp_disable,
+			test_sdp_remove, test_sdp_audio_only_input,
+			test_sdp_lf_and_last_line, test_sdp_other_media, test_sdp_not_sdp,
+			test_sdp_bounds, test_ua_matches);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sip_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(sip_suite());
 }

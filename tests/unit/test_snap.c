@@ -75,7 +75,6 @@ START_TEST(test_snap_empty)
 	void *s = snap_of(c);
 	const char *g = NULL;
 	size_t gl = 0;
-	char *a, *b;
 
 	ck_assert_uint_eq(gcp_snap_nranges(s), 0);
 	ck_assert_uint_eq(gcp_snap_nmembers(s), 0);
@@ -84,11 +83,7 @@ START_TEST(test_snap_empty)
 	ck_assert_int_eq(personal(s, "1001", "x", "y"), 0);
 	d = gcp_snap_thaw(s);
 	ck_assert_ptr_nonnull(d);
-	a = dump(c);
-	b = dump(d);
-	ck_assert_str_eq(a, b);
-	free(a);
-	free(b);
+	same_dump(c, d);
 	gcp_cfg_free(d);
 	gcp_cfg_free(c);
 	free(s);
@@ -155,40 +150,43 @@ START_TEST(test_snap_lookups)
 }
 END_TEST
 
+/* personal(snapshot, member, user, host): the contacts test_snap_personal
+ * gives member 1002 */
+static const struct personal_case
+{
+	const char *member, *user, *host;
+	int is;
+} personal_cases[] = {
+		/* bare: the user part on any host */
+		{"1002", "+15550100", "pstn.example", 1},
+		{"1002", "+15550100", NULL, 1}, {"1002", "+1555010", "pstn.example", 0},
+		{"1002", "+155501000", "pstn.example", 0},
+		/* URI: user exactly, host case-insensitively */
+		{"1002", "mum", "example.org", 1}, {"1002", "mum", "EXAMPLE.org", 1},
+		{"1002", "Mum", "example.org", 0}, {"1002", "mum", "example.com", 0},
+		{"1002", "mum", "example.or", 0}, {"1002", "mum", NULL, 0},
+		/* the port of a contact does not take part */
+		{"1002", "dad", "H.example", 1}, {"1002", "v6", "[2001:db8::1]", 1},
+		{"1002", "v6", "2001:db8::1", 1}, {"1002", "v6", "[2001:db8::2]", 0},
+		/* only that member's contacts */
+		{"1001", "+15550100", "x", 0}, {"9999", "+15550100", "x", 0},
+		{"1002", NULL, "example.org", 0}};
+
 START_TEST(test_snap_personal)
 {
 	gcp_cfg_t *c = base_cfg();
 	void *s;
 
-	OK(gcp_cfg_personal_add(c, "1002", "+15550100", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@Example.ORG", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sips:dad@h.example:5061", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:v6@[2001:DB8::1]", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@Example.ORG",
+			"sips:dad@h.example:5061", "sip:v6@[2001:DB8::1]");
 	s = snap_of(c);
-	/* bare: the user part on any host */
-	ck_assert_int_eq(personal(s, "1002", "+15550100", "pstn.example"), 1);
-	ck_assert_int_eq(personal(s, "1002", "+15550100", NULL), 1);
-	ck_assert_int_eq(personal(s, "1002", "+1555010", "pstn.example"), 0);
-	ck_assert_int_eq(personal(s, "1002", "+155501000", "pstn.example"), 0);
-	/* URI: user exactly, host case-insensitively */
-	ck_assert_int_eq(personal(s, "1002", "mum", "example.org"), 1);
-	ck_assert_int_eq(personal(s, "1002", "mum", "EXAMPLE.org"), 1);
-	ck_assert_int_eq(personal(s, "1002", "Mum", "example.org"), 0);
-	ck_assert_int_eq(personal(s, "1002", "mum", "example.com"), 0);
-	ck_assert_int_eq(personal(s, "1002", "mum", "example.or"), 0);
-	ck_assert_int_eq(personal(s, "1002", "mum", NULL), 0);
-	/* the port of a contact does not take part */
-	ck_assert_int_eq(personal(s, "1002", "dad", "H.example"), 1);
-	ck_assert_int_eq(personal(s, "1002", "v6", "[2001:db8::1]"), 1);
-	ck_assert_int_eq(personal(s, "1002", "v6", "2001:db8::1"), 1);
-	ck_assert_int_eq(personal(s, "1002", "v6", "[2001:db8::2]"), 0);
-	/* only that member's contacts */
-	ck_assert_int_eq(personal(s, "1001", "+15550100", "x"), 0);
-	ck_assert_int_eq(personal(s, "9999", "+15550100", "x"), 0);
-	ck_assert_int_eq(personal(s, "1002", NULL, "example.org"), 0);
+	for(size_t i = 0; i < sizeof(personal_cases) / sizeof(personal_cases[0]);
+			i++) {
+		const struct personal_case *k = &personal_cases[i];
+		ck_assert_msg(personal(s, k->member, k->user, k->host) == k->is,
+				"personal(%s, %s, %s) != %d", k->member,
+				k->user ? k->user : "NULL", k->host ? k->host : "NULL", k->is);
+	}
 	gcp_cfg_free(c);
 	free(s);
 }
@@ -203,9 +201,7 @@ START_TEST(test_snap_thaw)
 
 	OK(gcp_cfg_range_add(c, "aaa", "#1", "#2", "pool9", err, sizeof(err)));
 	OK(gcp_cfg_range_add(c, "zzz", "1", "2", NULL, err, sizeof(err)));
-	OK(gcp_cfg_personal_add(
-			c, "1002", "sip:mum@example.org", err, sizeof(err)));
-	OK(gcp_cfg_personal_add(c, "1002", "+1", err, sizeof(err)));
+	PERSONAL_ADD(c, "1002", "sip:mum@example.org", "+1");
 	OK(gcp_cfg_member_set(c, "x", "#1", err, sizeof(err)));
 	s = snap_of(c);
 	/* position independent: a copy works after the original is gone */
@@ -310,9 +306,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gcp_snap");
-
-	CFG_TCASE(s, "snap", 60, test_clone, test_snap_empty, test_snap_lookups,
-			test_snap_personal, test_snap_thaw, test_snap_10000);
-	return cfg_run(s);
+	return UNIT_RUN("gcp_snap", "snap", 60, test_clone, test_snap_empty,
+			test_snap_lookups, test_snap_personal, test_snap_thaw,
+			test_snap_10000);
 }

@@ -437,13 +437,13 @@ int main(void)
 {
 	Suite *s = suite_create("gcp_xml");
 
-	CFG_TCASE(s, "xml", 60, test_xml_example, test_xml_lenient_bits,
+	UNIT_TCASE(s, "xml", 60, test_xml_example, test_xml_lenient_bits,
 			test_xml_malformed, test_xml_structure, test_xml_text,
 			test_xml_dtd_refused, test_xml_billion_laughs, test_xml_entities,
 			test_xml_too_big, test_xml_big_lines, test_xml_model_rules,
 			test_xml_too_many_personal, test_xml_silent);
 	/* a parser that tries to read the FIFO blocks: fail fast */
-	CFG_TCASE(
+	UNIT_TCASE(
 			s, "no_load", 10, test_xml_external_entity, test_xml_external_dtd);
-	return cfg_run(s);
+	return run_suite(s);
 }

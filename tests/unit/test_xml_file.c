@@ -251,15 +251,10 @@ static void file_is(const char *path, const gcp_cfg_t *c)
 {
 	gcp_cfg_t *d = NULL;
 	int missing = 1;
-	char *a, *b;
 
 	OK(gcp_cfg_load_file(path, &d, &missing, err, sizeof(err)));
 	ck_assert_int_eq(missing, 0);
-	a = dump(c);
-	b = dump(d);
-	ck_assert_str_eq(a, b);
-	free(a);
-	free(b);
+	same_dump(c, d);
 	gcp_cfg_free(d);
 }
 
@@ -293,21 +288,39 @@ START_TEST(test_save_planted_link)
 }
 END_TEST
 
+/* path has that owner, group and mode */
+static void owned_as(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat sb;
+
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_uid, uid);
+	ck_assert_int_eq(sb.st_gid, gid);
+	ck_assert_int_eq(sb.st_mode & 07777, mode);
+}
+
+/* the permission bits of path are mode; "<what> has mode ..." if not */
+static void mode_is(const char *path, mode_t mode, const char *what)
+{
+	struct stat sb;
+
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((sb.st_mode & 07777) == mode, "%s has mode %04o", what,
+			(unsigned)(sb.st_mode & 07777));
+}
+
 /* a new file holds members' phone numbers: 0600, whatever the umask */
 START_TEST(test_save_new_mode)
 {
 	gcp_cfg_t *c = base_cfg();
 	char path[128];
-	struct stat sb;
 	mode_t um = umask(0);
 
 	make_tmpdir();
 	snprintf(path, sizeof(path), "%s/gcp.xml", tmpdir);
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
 	umask(um);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_msg((sb.st_mode & 07777) == 0600, "new file has mode %04o",
-			(unsigned)(sb.st_mode & 07777));
+	mode_is(path, 0600, "new file");
 	gcp_cfg_free(c);
 	remove_tmpdir();
 }
@@ -319,7 +332,6 @@ START_TEST(test_save_keeps_mode)
 {
 	gcp_cfg_t *c = base_cfg();
 	char path[128];
-	struct stat sb;
 	mode_t um;
 
 	make_tmpdir();
@@ -329,17 +341,13 @@ START_TEST(test_save_keeps_mode)
 	um = umask(0);
 	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_msg((sb.st_mode & 07777) == 0640, "replacement has mode %04o",
-			(unsigned)(sb.st_mode & 07777));
+	mode_is(path, 0640, "replacement");
 	umask(077);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	OK(gcp_cfg_member_remove(c, "1002", err, sizeof(err)));
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
 	umask(um);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_msg((sb.st_mode & 07777) == 0644, "replacement has mode %04o",
-			(unsigned)(sb.st_mode & 07777));
+	mode_is(path, 0644, "replacement");
 	file_is(path, c);
 	ck_assert_int_eq(count_entries(tmpdir), 1);
 	gcp_cfg_free(c);
@@ -353,7 +361,6 @@ START_TEST(test_save_keeps_owner)
 {
 	gcp_cfg_t *c = base_cfg();
 	char path[128];
-	struct stat sb;
 
 	if(geteuid() != 0) {
 		gcp_cfg_free(c);
@@ -366,10 +373,7 @@ START_TEST(test_save_keeps_owner)
 	ck_assert_int_eq(chmod(path, 0640), 0);
 	OK(gcp_cfg_member_remove(c, "1001", err, sizeof(err)));
 	OK(gcp_cfg_save_file(c, path, err, sizeof(err)));
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_int_eq(sb.st_uid, 1234);
-	ck_assert_int_eq(sb.st_gid, 5678);
-	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	owned_as(path, 1234, 5678, 0640);
 	file_is(path, c);
 	gcp_cfg_free(c);
 	remove_tmpdir();
@@ -430,17 +434,11 @@ START_TEST(test_save_owner_not_root)
 	/* root:root 0644: the group gets nothing that others lack: saved, as
 	 * nobody:nobody with the same mode */
 	OK(gcp_cfg_save_file(c, path2, err, sizeof(err)));
-	ck_assert_int_eq(stat(path2, &sb), 0);
-	ck_assert_int_eq(sb.st_uid, nobody);
-	ck_assert_int_eq(sb.st_gid, nobody);
-	ck_assert_int_eq(sb.st_mode & 07777, 0644);
+	owned_as(path2, nobody, nobody, 0644);
 	file_is(path2, c);
 	/* 1234:nobody 0640: the group is kept, the owner becomes nobody */
 	OK(gcp_cfg_save_file(c, path3, err, sizeof(err)));
-	ck_assert_int_eq(stat(path3, &sb), 0);
-	ck_assert_int_eq(sb.st_uid, nobody);
-	ck_assert_int_eq(sb.st_gid, nobody);
-	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	owned_as(path3, nobody, nobody, 0640);
 	file_is(path3, c);
 	ck_assert_int_eq(count_entries(tmpdir), 3);
 	gcp_cfg_free(c);
@@ -484,12 +482,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gcp_xml_file");
-
-	CFG_TCASE(s, "xml_file", 60, test_load_missing, test_load_errors,
-			test_roundtrip, test_to_xml_canonical, test_save_load,
-			test_save_bad_folder, test_save_planted_link, test_save_new_mode,
-			test_save_keeps_mode, test_save_keeps_owner,
+	return UNIT_RUN("gcp_xml_file", "xml_file", 60, test_load_missing,
+			test_load_errors, test_roundtrip, test_to_xml_canonical,
+			test_save_load, test_save_bad_folder, test_save_planted_link,
+			test_save_new_mode, test_save_keeps_mode, test_save_keeps_owner,
 			test_save_owner_not_root, test_save_dir_fsync_fails);
-	return cfg_run(s);
 }
