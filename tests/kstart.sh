@@ -22,6 +22,8 @@ sipp_fn() {
 # runs: load_sipp_test <tests_*.sh> <name> defines t_<name>_59
 load_sipp_test() {
 	ALL_TESTS=${ALL_TESTS:-}
+	# the helpers every SIPp test may use (pick, ring_picked, picked_from)
+	declare -F ring_picked >/dev/null || . "$ROOT/tests/sipp/tests_cases.sh"
 	. "$ROOT/tests/sipp/$1"
 	declare -F "t_$2" >/dev/null || return 1
 	eval "$(sipp_fn "$2" "t_$2_59" "$PORTS_SIPP_TO_59")"
