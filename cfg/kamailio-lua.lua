@@ -199,10 +199,10 @@ function ksr_route_no_autoanswer()
 end
 
 -- route[PICKUP_AUTH]: the INVITEs that can pick up a call get flag
--- FLT_PICKUP: an INVITE to a group number (KSR.gcp.pickup() in
--- ksr_route_pickup), and, for the pickups to come, one with a Replaces
--- header (a BLF pickup names the call it takes) or to **<user> (directed
--- pickup); add new kinds of pickup here. With WITH_AUTH every one must
+-- FLT_PICKUP: an INVITE to a group number, one with a Replaces header (a
+-- BLF pickup names the call it takes), to **<user> (directed pickup) or to
+-- *8<user> (KSR.gcp.pickup() and pickup_directed_user() in
+-- ksr_route_pickup); add new kinds of pickup here. With WITH_AUTH every one must
 -- carry valid credentials of a local user, whatever its From says:
 -- ksr_route_auth asks only when the From URI is "myself" (host, and port
 -- when the URI has one), so a From that names one of our users but fails
@@ -399,8 +399,8 @@ function ksr_route_registrar()
 	KSR.x.exit()
 end
 
--- A call to a pickup group number: pick up the call of that group that
--- has been ringing the longest. (With WITH_AUTH ksr_route_pickup_auth
+-- A pickup: a group's oldest call, a member's (directed), or the call a
+-- Replaces header names (a BLF key). (With WITH_AUTH ksr_route_pickup_auth
 -- checked the picker's credentials, and left them in the INVITE for gcp.)
 function ksr_route_pickup()
 	if not KSR.is_INVITE() or KSR.siputils.has_totag() > 0 then
