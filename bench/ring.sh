@@ -21,7 +21,7 @@ BIN=$OUT/ring_bench
 mkdir -p "$RES"
 
 gcc -std=gnu11 -O2 -g -Wall -Wextra -I"$BROOT/modules/gcp" -o "$BIN" \
-	"$BROOT/bench/ring_bench.c" "$BROOT/modules/gcp/gcp_ring.c" "$BROOT/modules/gcp/gcp_ring_index.c" -lpthread
+	"$BROOT/bench/ring_bench.c" "$BROOT/modules/gcp/gcp_ring.c" "$BROOT/modules/gcp/gcp_ring_index.c" "$BROOT/modules/gcp/gcp_ring_notes.c" -lpthread
 
 log "ring: timing at $SIZES ringing calls"
 timing=$("$BIN" -q -o "$OPS" -s "$HASH_SIZE" -m "$MAX_CALLS" $SIZES)

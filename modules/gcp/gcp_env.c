@@ -40,6 +40,9 @@ gcp_params_t gcp_prm = {
 		.directed_prefix = str_init("**"),
 		.directed_scope_name = "any",
 		.directed_scope = 0,
+		.publish_given = STR_NULL,
+		.publish = 0,
+		.presentity_domain = STR_NULL,
 };
 
 gcp_stats_t gcp_st;

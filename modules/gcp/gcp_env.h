@@ -57,6 +57,11 @@ typedef struct gcp_params
 	str directed_prefix;
 	char *directed_scope_name; /* as given: any or group */
 	int directed_scope;		   /* GCP_SCOPE_* of directed_scope_name */
+	/* the busy-lamp field (gcp_blf.h): what to publish, as given and as
+	 * GCP_PUBLISH_* bits; the presentities' domain ("" : the call's) */
+	str publish_given;
+	int publish;
+	str presentity_domain;
 } gcp_params_t;
 
 extern gcp_params_t gcp_prm;

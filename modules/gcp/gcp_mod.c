@@ -29,6 +29,7 @@
 #include "../../core/mem/shm_mem.h"
 #include "../../core/parser/parse_uri.h"
 
+#include "gcp_blf.h"
 #include "gcp_env.h"
 #include "gcp_event.h"
 #include "gcp_store.h"
@@ -96,6 +97,8 @@ static param_export_t params[] = {
 	{"max_pickup_attempts", PARAM_INT, &gcp_prm.max_pickup_attempts},
 	{"directed_prefix", PARAM_STR, &gcp_prm.directed_prefix},
 	{"directed_scope", PARAM_STRING, &gcp_prm.directed_scope_name},
+	{"publish", PARAM_STR, &gcp_prm.publish_given},
+	{"presentity_domain", PARAM_STR, &gcp_prm.presentity_domain},
 	{0, 0, 0}
 };
 
@@ -323,11 +326,14 @@ static int mod_init(void)
 		LM_ERR("cannot create %d locks\n", gcp_lock_count);
 		return -1;
 	}
+	memset(&env, 0, sizeof(env));
 	env.alloc = gcp_shm_alloc;
 	env.release = gcp_shm_release;
 	env.lock = gcp_lock_idx;
 	env.unlock = gcp_unlock_idx;
 	env.lock_ctx = gcp_locks;
+	if(gcp_blf_init(&env) < 0) /* the ring's observer, when publishing */
+		return -1;
 	gcp_ring = gcp_ring_create(&env, gcp_prm.hash_size, gcp_prm.max_calls);
 	if(gcp_ring == NULL) {
 		LM_ERR("cannot create the ring table in shared memory\n");
@@ -365,11 +371,14 @@ static void gcp_timer(unsigned int ticks, void *param)
 			LM_INFO("%u calls ringing for more than max_ring_time (%d s) "
 					"forgotten\n",
 					n, gcp_prm.max_ring_time);
+		gcp_blf_timer();
 	}
 }
 
 static int child_init(int rank)
 {
+	if(gcp_blf_child_init(rank) < 0)
+		return -1;
 	if(rank == PROC_MAIN) {
 		if(fork_basic_utimer(
 				   PROC_TIMER, "GCP TIMER", 1, gcp_timer, NULL, 50000 /* us */)

@@ -38,6 +38,8 @@ static const size_t field_max[GCP_F_COUNT] = {
 		[GCP_F_FROM_TAG] = GCP_RING_MAX_TAG,
 		[GCP_F_CONTACT] = GCP_RING_MAX_URI,
 		[GCP_F_CONTACT_DST] = GCP_RING_MAX_URI,
+		[GCP_F_CALLER_NAME] = GCP_RING_MAX_URI,
+		[GCP_F_DOMAIN] = GCP_RING_MAX_URI,
 		[GCP_F_TO_TAG] = GCP_RING_MAX_TAG,
 };
 
@@ -153,6 +155,7 @@ static void pk_remove(gcp_ring_t *ring, gcp_call_t *c)
 		g->pk_tail = c->pk_prev;
 	c->pk_prev = c->pk_next = NULL;
 	__atomic_sub_fetch(&ring->npickable, 1, __ATOMIC_RELAXED);
+	gcp_ring__note(ring, c);
 }
 
 static void pk_insert_before(
@@ -170,6 +173,7 @@ static void pk_insert_before(
 	else
 		g->pk_tail = c;
 	__atomic_add_fetch(&ring->npickable, 1, __ATOMIC_RELAXED);
+	gcp_ring__note(ring, c);
 }
 
 /* Out of the group lists; the group goes with its last call. Caller holds
@@ -352,12 +356,16 @@ int gcp_ring_ringing(gcp_ring_t *ring, gcp_call_t *call, const char *to_tag,
 	return gcp_ring_branch_ringing(ring, call, 0, to_tag, len, now_ms);
 }
 
-static void tag_store(gcp_call_t *call, int branch, const char *tag, size_t len)
+/* caller holds the group lock */
+static void tag_store(gcp_ring_t *ring, gcp_call_t *call, int branch,
+		const char *tag, size_t len)
 {
 	memcpy(call->data + call->off[GCP_F_TO_TAG], tag, len);
 	call->data[call->off[GCP_F_TO_TAG] + len] = '\0';
 	call->len[GCP_F_TO_TAG] = (uint16_t)len;
 	call->tag_branch = branch;
+	if(call->state == GCP_CALL_RINGING)
+		gcp_ring__note(ring, call); /* a lamp shows the tag */
 }
 
 /* another branch rings: keep its first tag aside; appended, so that the
@@ -405,7 +413,7 @@ int gcp_ring_branch_ringing(gcp_ring_t *ring, gcp_call_t *call, int branch,
 		if(len > GCP_RING_MAX_TAG || call->state == GCP_CALL_PICKED)
 			goto done;
 		if(call->len[GCP_F_TO_TAG] == 0)
-			tag_store(call, branch, to_tag, len);
+			tag_store(ring, call, branch, to_tag, len);
 		else if(call->tag_branch != branch)
 			fork_note(ring, call, branch, to_tag, len);
 		goto done;
@@ -416,7 +424,7 @@ int gcp_ring_branch_ringing(gcp_ring_t *ring, gcp_call_t *call, int branch,
 		rc = GCP_RING_E_TOO_LONG;
 		goto done;
 	}
-	tag_store(call, branch, to_tag, len);
+	tag_store(ring, call, branch, to_tag, len);
 	call->ringing_ms = now_ms;
 	call->state = GCP_CALL_RINGING;
 	/* append; step back over later stamps (workers' clocks are read
@@ -447,12 +455,14 @@ int gcp_ring_branch_ended(gcp_ring_t *ring, gcp_call_t *call, int branch)
 		f = call->forks;
 		if(f) {
 			call->forks = f->next;
-			tag_store(call, f->branch, f->tag, f->len);
+			tag_store(ring, call, f->branch, f->tag, f->len);
 			ring->env.release(f);
 		} else {
 			call->len[GCP_F_TO_TAG] = 0;
 			call->data[call->off[GCP_F_TO_TAG]] = '\0';
 			call->tag_branch = -1;
+			if(call->state == GCP_CALL_RINGING)
+				gcp_ring__note(ring, call);
 		}
 		rc = 1;
 	} else {
@@ -591,6 +601,29 @@ gcp_call_t *gcp_ring_claim_callee(gcp_ring_t *ring, const char *group,
 		claim_locked(ring, c);
 	unlock_slot(ring, group_lock_of(ring, bucket));
 	return c;
+}
+
+int gcp_ring_peek(gcp_ring_t *ring, const char *group, size_t len,
+		const char *callee, size_t clen,
+		void (*visit)(const gcp_call_t *call, void *arg), void *arg)
+{
+	unsigned bucket;
+	gcp_group_t *g;
+	gcp_call_t *c;
+
+	if(!ring || !group || len == 0 || len > GCP_RING_MAX_NUMBER || !visit)
+		return 0;
+	bucket = group_bucket(ring, group, len);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	g = group_find(ring, bucket, group, len);
+	for(c = g ? g->pk_head : NULL; c && callee; c = c->pk_next)
+		if(c->len[GCP_F_CALLEE] == clen
+				&& memcmp(c->data + c->off[GCP_F_CALLEE], callee, clen) == 0)
+			break;
+	if(c)
+		visit(c, arg);
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return c != NULL;
 }
 
 int gcp_ring_claim_dialog(gcp_ring_t *ring, const char *callid, size_t cidlen,

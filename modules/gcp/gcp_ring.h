@@ -86,6 +86,9 @@ enum gcp_call_field
 	GCP_F_CONTACT,	   /* the caller's Contact URI (may be empty) */
 	GCP_F_CONTACT_DST, /* where that Contact is reached (its source address
 						* behind NAT), empty when the Contact itself is */
+	GCP_F_CALLER_NAME, /* the From display name (may be empty) */
+	GCP_F_DOMAIN,	   /* the host of the tracked INVITE's R-URI (may be
+						* empty: only the busy-lamp field reads it) */
 	GCP_F_TO_TAG,	   /* the callee's To tag, set by gcp_ring_ringing() */
 	GCP_F_COUNT
 };
@@ -97,6 +100,17 @@ typedef struct gcp_ring_env
 	void (*lock)(void *ctx, unsigned idx);
 	void (*unlock)(void *ctx, unsigned idx);
 	void *lock_ctx; /* 2 * nslots locks, indexes 0 .. 2 * nslots - 1 */
+	/* Optional observer (NULL: none): told that what a busy lamp shows
+	 * may have changed in a group, for one member (callee) of it: a call
+	 * entered or left the group's pickable list, or the To tag of a
+	 * pickable call changed. Called after the ring's lock is released,
+	 * in the process that made the change, with copies of the strings
+	 * (valid during the call only); group == NULL means "anything may
+	 * have changed" (more changes under one lock than were noted). It
+	 * may call gcp_ring_* functions (not from inside a visitor). */
+	void (*changed)(void *ctx, const char *group, size_t glen,
+			const char *callee, size_t clen);
+	void *changed_ctx;
 } gcp_ring_env_t;
 
 typedef struct gcp_ring gcp_ring_t;
@@ -274,6 +288,14 @@ int gcp_ring_state(gcp_ring_t *ring, gcp_call_t *call);
  * pickup fails goes at the next walk); returns how many. */
 unsigned gcp_ring_expire(
 		gcp_ring_t *ring, uint64_t now_ms, uint64_t max_age_ms);
+
+/* What a busy lamp shows: visit the pickable call of the group that has
+ * been ringing the longest (callee == NULL), or the longest at that
+ * member (callee[0..clen)), under the group's lock (the visitor: as in
+ * gcp_ring_foreach()). Returns 1 when one was visited, 0 when none. */
+int gcp_ring_peek(gcp_ring_t *ring, const char *group, size_t len,
+		const char *callee, size_t clen,
+		void (*visit)(const gcp_call_t *call, void *arg), void *arg);
 
 /* Visit the linked calls of one group (group != NULL) or of all groups,
  * each group's calls oldest (tracked) first. Runs under the group's lock:

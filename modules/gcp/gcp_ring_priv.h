@@ -93,9 +93,35 @@ static inline void lock_slot(gcp_ring_t *ring, unsigned idx)
 	ring->env.lock(ring->env.lock_ctx, idx);
 }
 
+/* Changes for the observer (env.changed), noted under a lock and told
+ * once it is released (gcp_ring_notes.c). Per thread (a process in
+ * Kamailio): no function holds two locks at once, so one list is enough. */
+#define GCP_RING_NOTES 4
+
+typedef struct gcp_ring_notes
+{
+	unsigned n;
+	int overflow; /* more than GCP_RING_NOTES: tell "anything" */
+	struct
+	{
+		unsigned glen, clen;
+		char group[GCP_RING_MAX_NUMBER + 1];
+		char callee[GCP_RING_MAX_USER + 1];
+	} at[GCP_RING_NOTES];
+} gcp_ring_notes_t;
+
+extern __thread gcp_ring_notes_t gcp_ring__notes;
+
+/* what a lamp shows may have changed for c (caller holds c's group lock) */
+void gcp_ring__note(gcp_ring_t *ring, const gcp_call_t *c);
+/* tell the observer what was noted, and forget it (no lock held) */
+void gcp_ring__tell(gcp_ring_t *ring);
+
 static inline void unlock_slot(gcp_ring_t *ring, unsigned idx)
 {
 	ring->env.unlock(ring->env.lock_ctx, idx);
+	if(gcp_ring__notes.n || gcp_ring__notes.overflow)
+		gcp_ring__tell(ring);
 }
 
 /* the indexes (gcp_ring_index.c); each takes its bucket's lock itself */

@@ -72,6 +72,10 @@ static const char *gcp_field_name(int field)
 			return "Contact URI";
 		case GCP_F_CONTACT_DST:
 			return "source address";
+		case GCP_F_CALLER_NAME:
+			return "From display name";
+		case GCP_F_DOMAIN:
+			return "R-URI host";
 		default:
 			return "string";
 	}
@@ -205,6 +209,21 @@ int gcp_track(struct sip_msg *msg, str *group_param)
 			info.flags &= ~GCP_CF_REPLACES;
 		info.s[GCP_F_CONTACT_DST] = contact_dst.s;
 		info.len[GCP_F_CONTACT_DST] = contact_dst.len;
+	}
+	if(gcp_prm.publish) {
+		/* only a lamp shows them; a display name too long for one is
+		 * left out, it does not keep the call from being tracked */
+		str name = from->display;
+		if(name.len >= 2 && name.s[0] == '"' && name.s[name.len - 1] == '"') {
+			name.s++;
+			name.len -= 2;
+		}
+		if(name.len <= GCP_MAX_URI) {
+			info.s[GCP_F_CALLER_NAME] = name.s;
+			info.len[GCP_F_CALLER_NAME] = name.len;
+		}
+		info.s[GCP_F_DOMAIN] = msg->parsed_uri.host.s;
+		info.len[GCP_F_DOMAIN] = msg->parsed_uri.host.len;
 	}
 	if(gcp_store_is_personal(&callee, &furi->user, &furi->host))
 		info.not_pickable = GCP_NP_PERSONAL;

@@ -189,3 +189,73 @@ t_blf_subscribe_auth() {
 	expect "the 407" "$(msg local '^SIP/2.0 407')" '^Proxy-Authenticate: Digest realm="127.0.0.1"' || return 1
 	expect "the 407" "$(msg stranger '^SIP/2.0 407')" '^Proxy-Authenticate: Digest realm="127.0.0.1"' || return 1
 }
+
+# ---- gcp's own publishing (modparam publish=members,groups in the sample
+# cfg with the presence stack). A BLF phone is blf_phone_watch.xml: it
+# writes what its early dialog said to a file; the phone's pickup (another
+# SIPp party) is started from that file, so every value it sends comes
+# from the NOTIFY body. ----
+
+# a BLF phone on <presentity>: blf_key <name> <port> <presentity> <user>;
+# its log (what its key read) is $T_DIR/<name>.lamp
+blf_key() {
+	uac "$1" blf_phone_watch.xml "$2" "$3" -key from "$4" -trace_logs -log_file "$T_DIR/$1.lamp"
+}
+
+# wait (8 s at most) until the key of a BLF phone blinks, and read what it
+# read: blf_lamp <name>; sets LAMP_CID LAMP_LTAG LAMP_RTAG LAMP_TARGET
+blf_lamp() {
+	local i line=
+	for i in $(seq 1 80); do
+		line=$(grep -m1 -E 'LAMP [^ ]+ [^ ]* [^ ]+ [^ ]+' "$T_DIR/$1.lamp" 2>/dev/null) && break
+		sleep 0.1
+	done
+	[ -n "$line" ] || { echo "  the key of $1 never blinked (no early dialog notified in 8 s)"; return 1; }
+	read -r LAMP_CID LAMP_LTAG LAMP_RTAG LAMP_TARGET <<<"${line#*LAMP }"
+}
+
+# no early dialog came back after the dark NOTIFY
+blf_not_relit() {
+	! grep -q RELIT "$T_DIR/$1.lamp" 2>/dev/null || fail "$1's key blinked again after it went dark"
+}
+
+# PUBLISHes this Kamailio received (its own, through pua: on the wire)
+publishes() { kc stats.get_statistics core:rcv_requests_publish | sed -n 's/^core:rcv_requests_publish = //p'; }
+
+# the NOTIFYs of a watcher: all well-formed; the one that made the key
+# blink has exactly the dialog of the call (call-id, tags, recipient,
+# remote target); a later one has that dialog terminated and none early.
+# blf_lamp_checked <watcher> <Call-ID> <member To tag> <caller tag> <remote target>
+blf_lamp_checked() {
+	local n esc
+	n=$(blf_notifies "$1") || { echo "$n" | sed 's/^/  /'; return 1; }
+	echo "$n" | sed 's/^/  notify: /'
+	esc=$(printf '%s' "$2" | sed 's/[][\.*^$+?(){}|/]/\\&/g')
+	expect "the blinking NOTIFY" "$n" "^[0-9]+: id=gcp-[0-9a-f]{16} call-id=$esc local-tag=$3 remote-tag=$4 direction=recipient state=early remote-target=$(printf '%s' "$5" | sed 's/[*.]/\\&/g')\$" || return 1
+	local id
+	id=$(grep -E "call-id=$esc .*state=early" <<<"$n" | head -n 1 | sed 's/.* id=\([^ ]*\) .*/\1/')
+	expect "the dark NOTIFY" "$n" "^[0-9]+: id=$id call-id=$esc local-tag=$3 remote-tag=$4 direction=recipient state=terminated " || return 1
+	# after the dark one, nothing early (the last NOTIFYs)
+	local last
+	last=$(grep -E "^[0-9]+: id=$id .*state=terminated" <<<"$n" | tail -n 1 | cut -d: -f1)
+	expect_not "the NOTIFYs after the dark one" "$(awk -F: -v l="$last" '$1 ~ /^[0-9]+$/ && $1 + 0 >= l + 0' <<<"$n")" 'state=early' || return 1
+}
+
+ALL_TESTS="$ALL_TESTS blf_lamp_cancel"
+modes_blf_lamp_cancel() { echo inject; }
+# A key on member 1010 blinks while a call rings there, with exactly that
+# call's dialog (as the caller and the member's phone saw it), and goes
+# dark when the caller hangs up.
+t_blf_lamp_cancel() {
+	reg 1010 5110
+	uas m member_cancelled.xml 5110
+	blf_key w 5405 1010 2001
+	blf_wait w 1 || { sipp_kill_all; return 1; }
+	uac c caller_cancel.xml 5210 1010 -key from 3001 -key tag tagBlc -key contact_port 5210 -key supported replaces -recv_timeout 2000
+	blf_lamp w || { sipp_kill_all; return 1; }
+	sw || return 1
+	blf_not_relit w || return 1
+	blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" tagBlc 'sip:**1010@127.0.0.1' || return 1
+	expect "what the key read" "$LAMP_CID $LAMP_LTAG $LAMP_RTAG $LAMP_TARGET" "^$(call_id_of c | sed 's/[.]/\\./g') $(to_tag_of c) tagBlc sip:\*\*1010@127\.0\.0\.1\$" || return 1
+	expect_no_calls
+}

@@ -55,12 +55,14 @@ static int failures = 0;
 
 static void info(gcp_call_info_t *in, const char *group, const char *cid)
 {
-	static const char *f[GCP_F_COUNT] = {"", "1001", "sip:3001@127.0.0.1",
-			"", "ftag", "sip:3001@127.0.0.1:5060", "", ""};
+	static const char *f[GCP_F_COUNT] = {[GCP_F_GROUP] = "",
+			[GCP_F_CALLEE] = "1001", [GCP_F_CALLER] = "sip:3001@127.0.0.1",
+			[GCP_F_CALLID] = "", [GCP_F_FROM_TAG] = "ftag",
+			[GCP_F_CONTACT] = "sip:3001@127.0.0.1:5060"};
 	memset(in, 0, sizeof(*in));
 	for(int i = 0; i < GCP_F_COUNT; i++) {
-		in->s[i] = f[i];
-		in->len[i] = strlen(f[i]);
+		in->s[i] = f[i] ? f[i] : "";
+		in->len[i] = strlen(in->s[i]);
 	}
 	in->s[GCP_F_GROUP] = group;
 	in->len[GCP_F_GROUP] = strlen(group);

@@ -221,7 +221,7 @@ t_pickup_nomem() {
 t_ring_nomem() {
 	local bin=$OUT/ring_nomem
 	cc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I"$ROOT/modules/gcp" -o "$bin" "$HERE/ring_nomem.c" "$ROOT/modules/gcp/gcp_ring.c" "$ROOT/modules/gcp/gcp_ring_index.c" -lpthread ||
+		-I"$ROOT/modules/gcp" -o "$bin" "$HERE/ring_nomem.c" "$ROOT/modules/gcp/gcp_ring.c" "$ROOT/modules/gcp/gcp_ring_index.c" "$ROOT/modules/gcp/gcp_ring_notes.c" -lpthread ||
 		return 1
 	"$bin"
 }
