@@ -220,7 +220,7 @@ blf_not_relit() {
 }
 
 # PUBLISHes this Kamailio received (its own, through pua: on the wire)
-publishes() { kc stats.get_statistics core:rcv_requests_publish | sed -n 's/^core:rcv_requests_publish = //p'; }
+publishes() { kc stats.get_statistics all | sed -n 's/^core:rcv_requests_publish = //p'; }
 
 # the NOTIFYs of a watcher: all well-formed; the one that made the key
 # blink has exactly the dialog of the call (call-id, tags, recipient,
@@ -247,6 +247,8 @@ modes_blf_lamp_cancel() { echo inject; }
 # call's dialog (as the caller and the member's phone saw it), and goes
 # dark when the caller hangs up.
 t_blf_lamp_cancel() {
+	local before
+	before=$(publishes)
 	reg 1010 5110
 	uas m member_cancelled.xml 5110
 	blf_key w 5405 1010 2001
@@ -257,5 +259,189 @@ t_blf_lamp_cancel() {
 	blf_not_relit w || return 1
 	blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" tagBlc 'sip:**1010@127.0.0.1' || return 1
 	expect "what the key read" "$LAMP_CID $LAMP_LTAG $LAMP_RTAG $LAMP_TARGET" "^$(call_id_of c | sed 's/[.]/\\./g') $(to_tag_of c) tagBlc sip:\*\*1010@127\.0\.0\.1\$" || return 1
+	# on the wire: early, terminated, removal (the count blf_no_watchers
+	# and blf_not_published rely on)
+	[ "$(publishes)" -eq $((before + 3)) ] || fail "PUBLISHes: $before before, $(publishes) after (expected 3 more)" || return 1
+	expect_no_calls
+}
+
+# A desk phone picks a call up from what its BLF key was notified, the way
+# its vendor documents (README.md, "BLF keys on desk phones"; docs/INTEROP.md):
+#   yealink  "Dialog Info Call Pickup": an INVITE to the monitored URI with
+#            Replaces: <call-id>;to-tag=<local-tag>;from-tag=<remote-tag>
+#            (the dialog as the monitored phone holds it);
+#   polycom  one-touch directed pickup (call.directedCallPickupMethod
+#            native): an INVITE to the dialog's remote target with
+#            Replaces: <call-id>;to-tag=<remote-tag>;from-tag=<local-tag>;early-only
+#            (RFC 3891's orientation, the caller's side);
+#   snom     callpickup_dialoginfo: a call to the remote target (no Replaces);
+#   group    a key on the group's number: calls the group doc's remote target.
+# blf_phone_pickup <brand> <key presentity> <member> <caller tag> <expected remote target>
+blf_phone_pickup() {
+	local brand=$1 key=$2 member=$3 tag=$4 target=$5 picked
+	reg "$member" 5110
+	uas m member_picked.xml 5110
+	blf_key w 5405 "$key" 2001
+	blf_wait w 1 || { sipp_kill_all; return 1; }
+	uac c caller_picked.xml 5210 "$member" -key from 3001 -key tag "$tag" -key contact_port 5210 -d 300
+	blf_lamp w || { sipp_kill_all; return 1; }
+	expect "the key's remote target" "$LAMP_TARGET" "^$(printf '%s' "$target" | sed 's/[*.]/\\&/g')\$" || { sipp_kill_all; return 1; }
+	# the user part of a sip: URI
+	local tuser=${LAMP_TARGET#sip:}
+	tuser=${tuser%%@*}
+	picked=$(stat picked)
+	uas ph picker_phone.xml 5302
+	case $brand in
+	yealink)
+		uac b picker_replaces_any.xml 5301 "$key" -key from 2002 \
+			-key rhdr "$LAMP_CID;to-tag=$LAMP_LTAG;from-tag=$LAMP_RTAG" -key contact_port 5302 ;;
+	polycom)
+		uac b picker_replaces_any.xml 5301 "$tuser" -key from 2002 \
+			-key rhdr "$LAMP_CID;to-tag=$LAMP_RTAG;from-tag=$LAMP_LTAG;early-only" -key contact_port 5302 ;;
+	snom | group)
+		uac b picker_inject.xml 5301 "$tuser" -key from 2002 -key contact_port 5302 ;;
+	esac
+	sw || return 1
+	expect "the phone's pickup reply" "$(msg b '^SIP/2.0 [3-6]' | grep -m1 '^SIP/2.0')" '^SIP/2.0 487 ' || return 1
+	expect "the call on the picker's phone" "$(msg ph '^INVITE ')" "^From: .*;tag=$tag" || return 1
+	[ "$(stat picked)" -eq $((picked + 1)) ] || fail "gcp:picked did not count the pickup" || return 1
+	blf_not_relit w || return 1
+	blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" "$tag" "$target" || return 1
+	expect_no_calls
+}
+
+ALL_TESTS="$ALL_TESTS blf_yealink blf_polycom blf_snom blf_group_key"
+modes_blf_yealink() { echo inject; }
+modes_blf_polycom() { echo inject; }
+modes_blf_snom() { echo inject; }
+modes_blf_group_key() { echo inject; }
+t_blf_yealink() {
+	blf_phone_pickup yealink 1010 1010 tagBy 'sip:**1010@127.0.0.1' || return 1
+	expect "the event" "$(grep 'picked up by' "$KLOG" | tail -n 1)" 'kind replaces'
+}
+t_blf_polycom() {
+	blf_phone_pickup polycom 1010 1010 tagBp 'sip:**1010@127.0.0.1' || return 1
+	expect "the event" "$(grep 'picked up by' "$KLOG" | tail -n 1)" 'kind replaces'
+}
+t_blf_snom() {
+	blf_phone_pickup snom 1010 1010 tagBs 'sip:**1010@127.0.0.1' || return 1
+	expect "the event" "$(grep 'picked up by' "$KLOG" | tail -n 1)" 'kind directed'
+}
+t_blf_group_key() {
+	blf_phone_pickup group 7001 1010 tagBg 'sip:7001@127.0.0.1' || return 1
+	expect "the event" "$(grep 'picked up by' "$KLOG" | tail -n 1)" 'kind group'
+}
+
+ALL_TESTS="$ALL_TESTS blf_lamp_answer"
+modes_blf_lamp_answer() { echo inject; }
+# answered: the lamp goes dark (at the 200, before the call ends)
+t_blf_lamp_answer() {
+	reg 1010 5110
+	uas m member_answer.xml 5110 -d 1500
+	blf_key w 5405 1010 2001
+	blf_wait w 1 || { sipp_kill_all; return 1; }
+	uac c caller_picked.xml 5210 1010 -key from 3001 -key tag tagBa -key contact_port 5210 -d 2000
+	blf_lamp w || { sipp_kill_all; return 1; }
+	sw || return 1
+	blf_not_relit w || return 1
+	blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" tagBa 'sip:**1010@127.0.0.1' || return 1
+	expect_no_calls
+}
+
+ALL_TESTS="$ALL_TESTS blf_lamp_expired"
+modes_blf_lamp_expired() { echo inject; }
+# max_ring_time: the call rings on, but is not pickable any more: the lamp
+# goes dark while it still rings (within the timer's second)
+t_blf_lamp_expired() {
+	k_variant max-ring 'modparam("gcp", "max_ring_time", 2)' || return 1
+	local r=0
+	reg 1010 5110
+	uas m member_cancelled.xml 5110
+	blf_key w 5405 1010 2001
+	blf_wait w 1 || r=1
+	uac c caller_cancel.xml 5210 1010 -key from 3001 -key tag tagBe -key contact_port 5210 -key supported replaces -recv_timeout 6000
+	blf_lamp w || r=1
+	sleep 4.5
+	# 4.5 s after the lamp lit: expired (2 s) and swept (1 s), still ringing
+	expect_not "the member's phone before the caller hangs up" "$(grep -E '^CANCEL ' "$T_DIR/m.msg")" 'CANCEL' || r=1
+	local dark
+	dark=$(awk '/^NOTIFY /{n++} n && /<state>terminated<\/state>/ {print n}' "$T_DIR/w.msg" | tail -n 1)
+	[ -n "$dark" ] && [ "$dark" -ge 3 ] || { echo "  no dark NOTIFY 4.5 s after the lamp lit (max_ring_time 2 s)"; r=1; }
+	sw || r=1
+	[ $r = 0 ] && blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" tagBe 'sip:**1010@127.0.0.1' || r=1
+	k_back
+	return $r
+}
+
+ALL_TESTS="$ALL_TESTS blf_not_published"
+modes_blf_not_published() { echo inject; }
+# Calls that may not be picked up are never published, watched or not: a
+# call from 1002's personal contact, a call to 1001's private line (1901)
+t_blf_not_published() {
+	local before after
+	reg 1002 5102
+	reg 1001 5101
+	before=$(publishes)
+	uac q1 blf_watch_quiet.xml 5406 1002 -key from 2001 -d 4000
+	uac q2 blf_watch_quiet.xml 5407 1001 -key from 2001 -d 4000
+	sleep 0.5
+	uas m1 member_cancelled.xml 5102
+	uas m2 member_cancelled.xml 5101
+	uac c1 caller_cancel.xml 5202 1002 -key from +15550100 -key tag tagNp1 -key contact_port 5202 -key supported replaces -recv_timeout 2000
+	uac c2 caller_cancel.xml 5201 1901 -key from 3001 -key tag tagNp2 -key contact_port 5201 -key supported replaces -recv_timeout 2000
+	sw || return 1
+	after=$(publishes)
+	[ "$before" = "$after" ] || fail "PUBLISHes for calls that may not be picked up: $before before, $after after" || return 1
+	expect_no_calls
+}
+
+ALL_TESTS="$ALL_TESTS blf_no_watchers"
+modes_blf_no_watchers() { echo inject; }
+# nobody watches: calls ring, one is picked up, one is cancelled, and not
+# one PUBLISH crosses the wire (Kamailio receives its own)
+t_blf_no_watchers() {
+	local before after
+	before=$(publishes)
+	reg 1010 5110
+	uas m member_picked.xml 5110
+	ring_picked c 1010 3001 tagBn 5210
+	sleep 0.5
+	pick p 7001 2001 5301 5302
+	sw || return 1
+	picked_from p tagBn || return 1
+	after=$(publishes)
+	[ -n "$before" ] && [ "$before" = "$after" ] || fail "PUBLISHes with no watcher: $before before, $after after" || return 1
+	expect_no_calls
+}
+
+ALL_TESTS="$ALL_TESTS blf_group_oldest"
+modes_blf_group_oldest() { echo inject; }
+# a group key shows the group's oldest pickable call; when that one is
+# picked up it shows the next; dark when none is left
+t_blf_group_oldest() {
+	reg 1010 5110
+	reg 1001 5101
+	uas m1 member_picked.xml 5110
+	uas m2 member_cancelled.xml 5101
+	blf_key w 5405 7001 2001
+	blf_wait w 1 || { sipp_kill_all; return 1; }
+	uac c1 caller_picked.xml 5210 1010 -key from 3001 -key tag tagGo1 -key contact_port 5210 -d 300
+	sleep 0.3
+	uac c2 caller_cancel.xml 5201 1001 -key from 3002 -key tag tagGo2 -key contact_port 5201 -key supported replaces -recv_timeout 3000
+	blf_lamp w || { sipp_kill_all; return 1; }
+	expect "the first call the key shows" "$LAMP_RTAG" '^tagGo1$' || { sipp_kill_all; return 1; }
+	sleep 0.5
+	pick p 7001 2002 5301 5302
+	sw || return 1
+	picked_from p tagGo1 || return 1
+	local n
+	n=$(blf_notifies w) || { echo "$n" | sed 's/^/  /'; return 1; }
+	echo "$n" | sed 's/^/  notify: /'
+	# in order: call 1 early, call 2 early (call 1 no more), call 2 terminated
+	local seq
+	seq=$(grep -E '^[0-9]+: ' <<<"$n" | sed -n 's/.* remote-tag=\([^ ]*\) .* state=\([a-z]*\) .*/\1:\2/p' | uniq | tr '\n' ' ')
+	expect "what the group key showed" "$seq" '^(-:terminated )*(tagGo1:early )+(tagGo2:early )+(tagGo2:terminated )+(-:terminated )*$' || return 1
+	expect "the group's dialog" "$n" "remote-target=sip:7001@127\.0\.0\.1\$" || return 1
+	blf_not_relit w || return 1
 	expect_no_calls
 }
