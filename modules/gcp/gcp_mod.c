@@ -58,6 +58,7 @@ static int w_gcp_was_picked(struct sip_msg *msg, char *p1, char *p2);
 
 
 static unsigned long gcp_stat_ringing(void);
+static unsigned long gcp_stat_lamps(void);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
@@ -105,6 +106,7 @@ static param_export_t params[] = {
 static stat_export_t mod_stats[] = {
 	{"tracked", 0, &gcp_st.tracked},
 	{"ringing", STAT_IS_FUNC, (stat_var **)gcp_stat_ringing},
+	{"lamps", STAT_IS_FUNC, (stat_var **)gcp_stat_lamps},
 	{"picked", 0, &gcp_st.picked},
 	{"pickup_empty", 0, &gcp_st.pickup_empty},
 	{"pickup_denied", 0, &gcp_st.pickup_denied},
@@ -165,6 +167,12 @@ static void gcp_unlock_idx(void *ctx, unsigned idx)
 static unsigned long gcp_stat_ringing(void)
 {
 	return gcp_ring ? gcp_ring_count(gcp_ring) : 0;
+}
+
+/* presentities with a live dialog published (or a PUBLISH in flight) */
+static unsigned long gcp_stat_lamps(void)
+{
+	return gcp_blf_lamps();
 }
 
 /* inject_headers: lines separated by CRLF or LF, each sent CRLF-ended */

@@ -4,7 +4,8 @@
 # SIPp basic pickup of tests/sipp/tests_basic.sh in inject and in replaces
 # mode, the gcp:picked event reaches the Lua callback (modparam
 # event_callback), and the register, with_auth, autoanswer_stripped,
-# spoofed_picker and no_password_picker tests of the SIPp suites pass too,
+# spoofed_picker, no_password_picker, directed, Replaces and BLF tests of
+# the SIPp suites pass too,
 # and a Lua script that calls KSR.tm.t_newtran() before KSR.gcp.pickup().
 # KEMI_ALL=1 runs every SIPp test in every mode instead. Ends "kemi: N passed, N failed".
 set -u
@@ -42,6 +43,11 @@ load_sipp_test tests_directed.sh directed_code
 load_sipp_test tests_directed.sh directed_star8
 load_sipp_test tests_directed.sh replaces_pickup
 load_sipp_test tests_directed.sh replaces_transfer_untouched
+# the busy-lamp field: gcp's dialog-info through the Lua routing's
+# presence server (tests_blf.sh gives Kamailio its presence database), a
+# Yealink-like phone and a group key picking up from what they were told
+load_sipp_test tests_blf.sh blf_yealink
+load_sipp_test tests_blf.sh blf_group_key
 
 # issue 11, item 6: a Lua script that creates the transaction itself
 # (KSR.tm.t_newtran()) before KSR.gcp.pickup(): the pickup goes on with it
@@ -108,6 +114,8 @@ for mode in $modes; do
 			run_one "directed_star8/$mode" t_directed_star8_59 "$mode"
 			run_one "replaces_pickup/$mode" t_replaces_pickup_59 "$mode"
 			run_one "replaces_transfer_untouched/$mode" t_replaces_transfer_untouched_59 "$mode"
+			run_one "blf_yealink/$mode" t_blf_yealink_59 "$mode"
+			run_one "blf_group_key/$mode" t_blf_group_key_59 "$mode"
 			;;
 		replaces)
 			run_one "basic_pickup/$mode" t_basic_pickup_59 "$mode"

@@ -249,13 +249,16 @@ modes_blf_lamp_cancel() { echo inject; }
 t_blf_lamp_cancel() {
 	local before
 	before=$(publishes)
-	reg 1010 5110
-	uas m member_cancelled.xml 5110
+	reg 1010 5106
+	uas m member_cancelled.xml 5106
 	blf_key w 5405 1010 2001
 	blf_wait w 1 || { sipp_kill_all; return 1; }
-	uac c caller_cancel.xml 5210 1010 -key from 3001 -key tag tagBlc -key contact_port 5210 -key supported replaces -recv_timeout 2000
+	uac c caller_cancel.xml 5206 1010 -key from 3001 -key tag tagBlc -key contact_port 5206 -key supported replaces -recv_timeout 2000
 	blf_lamp w || { sipp_kill_all; return 1; }
+	# one lamp lit: the member's (nobody watches group 7001)
+	[ "$(stat lamps)" = 1 ] || { fail "gcp:lamps is $(stat lamps) while 1010's key blinks"; sipp_kill_all; return 1; }
 	sw || return 1
+	[ "$(stat lamps)" = 0 ] || fail "gcp:lamps is $(stat lamps) once the key is dark and its publication removed" || return 1
 	blf_not_relit w || return 1
 	blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" tagBlc 'sip:**1010@127.0.0.1' || return 1
 	expect "what the key read" "$LAMP_CID $LAMP_LTAG $LAMP_RTAG $LAMP_TARGET" "^$(call_id_of c | sed 's/[.]/\\./g') $(to_tag_of c) tagBlc sip:\*\*1010@127\.0\.0\.1\$" || return 1
@@ -279,11 +282,11 @@ t_blf_lamp_cancel() {
 # blf_phone_pickup <brand> <key presentity> <member> <caller tag> <expected remote target>
 blf_phone_pickup() {
 	local brand=$1 key=$2 member=$3 tag=$4 target=$5 picked
-	reg "$member" 5110
-	uas m member_picked.xml 5110
+	reg "$member" 5106
+	uas m member_picked.xml 5106
 	blf_key w 5405 "$key" 2001
 	blf_wait w 1 || { sipp_kill_all; return 1; }
-	uac c caller_picked.xml 5210 "$member" -key from 3001 -key tag "$tag" -key contact_port 5210 -d 300
+	uac c caller_picked.xml 5206 "$member" -key from 3001 -key tag "$tag" -key contact_port 5206 -d 300
 	blf_lamp w || { sipp_kill_all; return 1; }
 	expect "the key's remote target" "$LAMP_TARGET" "^$(printf '%s' "$target" | sed 's/[*.]/\\&/g')\$" || { sipp_kill_all; return 1; }
 	# the user part of a sip: URI
@@ -336,11 +339,11 @@ ALL_TESTS="$ALL_TESTS blf_lamp_answer"
 modes_blf_lamp_answer() { echo inject; }
 # answered: the lamp goes dark (at the 200, before the call ends)
 t_blf_lamp_answer() {
-	reg 1010 5110
-	uas m member_answer.xml 5110 -d 1500
+	reg 1010 5106
+	uas m member_answer.xml 5106 -d 1500
 	blf_key w 5405 1010 2001
 	blf_wait w 1 || { sipp_kill_all; return 1; }
-	uac c caller_picked.xml 5210 1010 -key from 3001 -key tag tagBa -key contact_port 5210 -d 2000
+	uac c caller_picked.xml 5206 1010 -key from 3001 -key tag tagBa -key contact_port 5206 -d 2000
 	blf_lamp w || { sipp_kill_all; return 1; }
 	sw || return 1
 	blf_not_relit w || return 1
@@ -355,11 +358,11 @@ modes_blf_lamp_expired() { echo inject; }
 t_blf_lamp_expired() {
 	k_variant max-ring 'modparam("gcp", "max_ring_time", 2)' || return 1
 	local r=0
-	reg 1010 5110
-	uas m member_cancelled.xml 5110
+	reg 1010 5106
+	uas m member_cancelled.xml 5106
 	blf_key w 5405 1010 2001
 	blf_wait w 1 || r=1
-	uac c caller_cancel.xml 5210 1010 -key from 3001 -key tag tagBe -key contact_port 5210 -key supported replaces -recv_timeout 6000
+	uac c caller_cancel.xml 5206 1010 -key from 3001 -key tag tagBe -key contact_port 5206 -key supported replaces -recv_timeout 6000
 	blf_lamp w || r=1
 	sleep 4.5
 	# 4.5 s after the lamp lit: expired (2 s) and swept (1 s), still ringing
@@ -402,9 +405,9 @@ modes_blf_no_watchers() { echo inject; }
 t_blf_no_watchers() {
 	local before after
 	before=$(publishes)
-	reg 1010 5110
-	uas m member_picked.xml 5110
-	ring_picked c 1010 3001 tagBn 5210
+	reg 1010 5106
+	uas m member_picked.xml 5106
+	ring_picked c 1010 3001 tagBn 5206
 	sleep 0.5
 	pick p 7001 2001 5301 5302
 	sw || return 1
@@ -419,13 +422,13 @@ modes_blf_group_oldest() { echo inject; }
 # a group key shows the group's oldest pickable call; when that one is
 # picked up it shows the next; dark when none is left
 t_blf_group_oldest() {
-	reg 1010 5110
+	reg 1010 5106
 	reg 1001 5101
-	uas m1 member_picked.xml 5110
+	uas m1 member_picked.xml 5106
 	uas m2 member_cancelled.xml 5101
 	blf_key w 5405 7001 2001
 	blf_wait w 1 || { sipp_kill_all; return 1; }
-	uac c1 caller_picked.xml 5210 1010 -key from 3001 -key tag tagGo1 -key contact_port 5210 -d 300
+	uac c1 caller_picked.xml 5206 1010 -key from 3001 -key tag tagGo1 -key contact_port 5206 -d 300
 	sleep 0.3
 	uac c2 caller_cancel.xml 5201 1001 -key from 3002 -key tag tagGo2 -key contact_port 5201 -key supported replaces -recv_timeout 3000
 	blf_lamp w || { sipp_kill_all; return 1; }
