@@ -7,7 +7,7 @@
 #   make format   clang-format the C sources with Kamailio's style
 #   make deb      build/deb/kamailio-gcp-module_<version>_<arch>.deb (debian/)
 #   make docs     modules/gcp/README from the DocBook in modules/gcp/doc/
-#   make render   docs/walkthrough.svg, .png from docs/walkthrough.msc (mscgen)
+#   make render   docs/*.svg, .png from docs/*.msc (mscgen)
 #   make test-deb build, install, try and remove the package (tests/deb)
 #   make bench    benchmarks: docs/PERFORMANCE.md + bench/results/ (~10 min)
 

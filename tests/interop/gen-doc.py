@@ -4,7 +4,9 @@
 gen-doc.py [results.tsv] [INTEROP.md]
   defaults: tests/out-interop/results.tsv, docs/INTEROP.md
 Everything in the matrix comes from the results file; only the framing
-text (how the tests work, how to reproduce) is written here.
+text (how the tests work, how to reproduce) is written here, and the
+hand-written section on desk phones' BLF keys comes from blf-phones.md
+next to this script.
 """
 import csv
 import os
@@ -329,6 +331,12 @@ def main():
         w("  fails (%s). A caller's phone that lists `replaces` but cannot" % md(r["observed"]))
         w("  complete one belongs in `no_replaces_ua`; `kamcmd gcp.calls` shows")
         w("  `delivery: inject` for its ringing calls.")
+    w("")
+
+    # desk phones' BLF keys: a hand-written part, no test run behind it
+    with open(os.path.join(HERE, "blf-phones.md"), encoding="utf-8") as f:
+        for line in f.read().rstrip("\n").split("\n"):
+            w(line)
     w("")
 
     fails = [r for r in rows if r["verdict"] != "PASS"]
