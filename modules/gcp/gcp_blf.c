@@ -37,6 +37,12 @@
 #define BLF_BUCKETS 4096
 /* a PUBLISH whose reply has not come after this long is taken as lost */
 #define BLF_STALE_MS 5000
+/* An early dialog is published for BLF_EARLY_EXPIRES and published again
+ * every BLF_REFRESH_MS while the call rings: a lamp that a crash left lit
+ * (pua and presence keep their state in the database) goes dark by
+ * itself within BLF_EARLY_EXPIRES */
+#define BLF_EARLY_EXPIRES 90
+#define BLF_REFRESH_MS 60000
 /* how long a terminated dialog stays published (the lamp is dark; the
  * presence server then drops it) */
 #define BLF_TERMINATED_EXPIRES 60
@@ -216,8 +222,7 @@ static int blf_publish(
 	publ.pres_uri = &uri;
 	publ.body = &body;
 	/* an early dialog lives as long as a call may ring */
-	publ.expires = terminated ? BLF_TERMINATED_EXPIRES
-							  : gcp_prm.max_ring_time + BLF_TERMINATED_EXPIRES;
+	publ.expires = terminated ? BLF_TERMINATED_EXPIRES : BLF_EARLY_EXPIRES;
 	publ.flag = UPDATE_TYPE; /* pua falls back to an initial PUBLISH */
 	publ.source_flag = BLF_SOURCE_FLAG;
 	publ.event = DIALOG_EVENT;
@@ -323,7 +328,13 @@ static void blf_update_locked(int kind, str *key, str *group)
 				lamp->shows = 0; /* kept: the domain of its removal */
 			return;
 		default:
-			break;
+			/* the same dialog, published long enough ago: again, before
+			 * its publication expires */
+			if(lamp && lamp->shows && !lamp->inflight_ms && has
+					&& now - lamp->shown_ms >= BLF_REFRESH_MS
+					&& blf_publish(kind, key, &w.v, 0) == 0)
+				gcp_lamps_set(_blf_lamps, kind, key->s, key->len, &w.v, now);
+			return;
 	}
 settle:
 	/* nothing live published and nothing in flight: no lamp to keep */

@@ -159,6 +159,7 @@ gcp_lamp_t *gcp_lamps_set(gcp_lamps_t *t, int kind, const char *key, size_t len,
 	}
 	l->shows = view != NULL;
 	l->inflight_ms = inflight_ms;
+	l->shown_ms = view ? inflight_ms : 0;
 
 	pp = lamp_link(t, kind, key, len);
 	old = *pp;

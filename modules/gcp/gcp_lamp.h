@@ -72,6 +72,7 @@ typedef struct gcp_lamp
 	unsigned char removing; /* shows nothing: the publication's removal
 							 * (Expires: 0) is in flight */
 	uint64_t inflight_ms;	/* when the PUBLISH in flight left; 0: none */
+	uint64_t shown_ms;		/* when the shown dialog was published */
 	uint16_t keylen;
 	uint16_t len[GCP_LF_COUNT];
 	char *key;			   /* the user or group number (in data) */
@@ -99,7 +100,8 @@ void gcp_lamps_unlock(gcp_lamps_t *t, unsigned slot);
 gcp_lamp_t *gcp_lamps_find(
 		gcp_lamps_t *t, int kind, const char *key, size_t len);
 /* The lamp now shows view (view NULL: nothing), a PUBLISH of it is in
- * flight since now_ms (0: none), not dirty; created when missing. Returns
+ * flight since inflight_ms (0: none; also the lamp's shown_ms when it
+ * shows view), not dirty; created when missing. Returns
  * the lamp, or NULL on out of memory (the old lamp, if any, is then kept
  * as it was). */
 gcp_lamp_t *gcp_lamps_set(gcp_lamps_t *t, int kind, const char *key, size_t len,
