@@ -132,10 +132,12 @@ gcp_lamp_t *gcp_lamps_set(gcp_lamps_t *t, int kind, const char *key, size_t len,
 
 	if(!t || !key || len == 0 || len > UINT16_MAX)
 		return NULL;
-	for(int f = 0; view && f < GCP_LF_COUNT; f++) {
-		if(view->len[f] > UINT16_MAX)
+	/* every field has its NUL, shown or not (view NULL) */
+	for(int f = 0; f < GCP_LF_COUNT; f++) {
+		size_t n = view ? view->len[f] : 0;
+		if(n > UINT16_MAX)
 			return NULL;
-		size += view->len[f] + 1;
+		size += n + 1;
 	}
 	l = t->env.alloc(size);
 	if(!l)

@@ -141,7 +141,8 @@ int gcp_lamp_decide(const gcp_lamp_t *lamp, const gcp_lamp_view_t *want,
 		int watched, uint64_t now_ms, uint64_t stale_ms);
 
 /* 1 when the lamp shows the same dialog as want: Call-ID, tags, caller
- * and domain equal */
+ * (URI and display name), callee and domain equal (the group is in no
+ * document) */
 int gcp_lamp_same(const gcp_lamp_t *lamp, const gcp_lamp_view_t *want);
 
 /* The dialog's id attribute for a call, stable for it and the same in
