@@ -43,6 +43,8 @@ gcp_params_t gcp_prm = {
 		.publish_given = STR_NULL,
 		.publish = 0,
 		.presentity_domain = STR_NULL,
+		.other_group_order_name = "priority",
+		.other_group_order = GCP_ORDER_PRIORITY,
 };
 
 gcp_stats_t gcp_st;

@@ -100,6 +100,7 @@ static param_export_t params[] = {
 	{"directed_scope", PARAM_STRING, &gcp_prm.directed_scope_name},
 	{"publish", PARAM_STR, &gcp_prm.publish_given},
 	{"presentity_domain", PARAM_STR, &gcp_prm.presentity_domain},
+	{"other_group_order", PARAM_STRING, &gcp_prm.other_group_order_name},
 	{0, 0, 0}
 };
 
@@ -274,6 +275,16 @@ static int mod_init(void)
 		LM_ERR("directed_scope \"%s\" is unknown: use \"any\" or "
 			   "\"group\"\n",
 				gcp_prm.directed_scope_name);
+		return -1;
+	}
+	if(strcasecmp(gcp_prm.other_group_order_name, "priority") == 0) {
+		gcp_prm.other_group_order = GCP_ORDER_PRIORITY;
+	} else if(strcasecmp(gcp_prm.other_group_order_name, "age") == 0) {
+		gcp_prm.other_group_order = GCP_ORDER_AGE;
+	} else {
+		LM_ERR("other_group_order \"%s\" is unknown: use \"priority\" or "
+			   "\"age\"\n",
+				gcp_prm.other_group_order_name);
 		return -1;
 	}
 	if(gcp_prm.auto_timeout < 100) {

@@ -10,7 +10,9 @@
 /*
  * RPC commands (kamcmd gcp.*, or any RPC transport: jsonrpcs, xmlrpc).
  *
- * Changes follow one path (gcp_rpc_change): under the store's writer lock,
+ * The gcp.group.* commands are gcp_rpc_group.c's.
+ *
+ * Changes follow one path (gcp_rpc_change.h): under the store's writer lock,
  * a private copy of the model in force is changed by the same gcp_cfg_*
  * function that checks the file, saved atomically to config_file and only
  * then put in force. A refused change writes nothing and changes nothing;
@@ -37,70 +39,9 @@
 #include "gcp_env.h"
 #include "gcp_store.h"
 #include "gcp_rpc.h"
+#include "gcp_rpc_change.h"
+#include "gcp_rpc_group.h"
 #include "gcp_track.h"
-
-/* ---- arguments ---- */
-
-typedef struct gcp_rpc_args
-{
-	int n;
-	char v[GCP_RPC_MAX_ARGS][GCP_RPC_ARG_MAX + 1];
-} gcp_rpc_args_t;
-
-/* All arguments as NUL-terminated text, between min and max of them; on a
- * wrong count or type: a fault naming the usage, and -1. */
-static int gcp_rpc_args(rpc_t *rpc, void *ctx, const char *usage, int min,
-		int max, gcp_rpc_args_t *a)
-{
-	str s;
-	int r;
-
-	a->n = 0;
-	for(;;) {
-		s.s = NULL;
-		s.len = 0;
-		r = rpc->scan(ctx, "*.S", &s);
-		if(r < 1)
-			break;
-		if(a->n >= max || a->n >= GCP_RPC_MAX_ARGS) {
-			rpc->fault(ctx, 400, "too many arguments (usage: %s)", usage);
-			return -1;
-		}
-		if(s.len < 0 || (s.len > 0 && s.s == NULL)) {
-			rpc->fault(ctx, 400, "argument %d is not valid (usage: %s)",
-					a->n + 1, usage);
-			return -1;
-		}
-		if(s.len > GCP_RPC_ARG_MAX) {
-			rpc->fault(ctx, 400,
-					"argument %d is longer than %d characters (usage: %s)",
-					a->n + 1, GCP_RPC_ARG_MAX, usage);
-			return -1;
-		}
-		if(s.len > 0 && memchr(s.s, '\0', s.len) != NULL) {
-			rpc->fault(ctx, 400,
-					"argument %d contains a NUL character (usage: %s)",
-					a->n + 1, usage);
-			return -1;
-		}
-		if(s.len > 0)
-			memcpy(a->v[a->n], s.s, s.len);
-		a->v[a->n][s.len] = '\0';
-		a->n++;
-	}
-	if(r < 0) {
-		rpc->fault(ctx, 400,
-				"argument %d is neither text nor a number (usage: %s)",
-				a->n + 1, usage);
-		return -1;
-	}
-	if(a->n < min) {
-		rpc->fault(ctx, 400, "missing argument%s (usage: %s)",
-				min - a->n > 1 ? "s" : "", usage);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- replies ---- */
 
@@ -166,69 +107,6 @@ static int gcp_rpc_add_member(rpc_t *rpc, void *ctx, const gcp_cfg_t *cfg,
 	return 0;
 }
 
-/* ---- the change path ---- */
-
-/* applies one change to cfg: 0, or -1 and err (cfg unchanged) */
-typedef int (*gcp_rpc_change_f)(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
-		void *data, char *err, size_t errlen);
-
-/* a change and its arguments in the log: "cmd arg ..." */
-#define GCP_RPC_CHANGE_FMT "%s%s%s%s%s%s%s%s%s"
-#define GCP_RPC_CHANGE_ARGS(cmd, a)                             \
-	(cmd), (a)->n > 0 ? " " : "", (a)->n > 0 ? (a)->v[0] : "",  \
-			(a)->n > 1 ? " " : "", (a)->n > 1 ? (a)->v[1] : "", \
-			(a)->n > 2 ? " " : "", (a)->n > 2 ? (a)->v[2] : "", \
-			(a)->n > 3 ? " " : "", (a)->n > 3 ? (a)->v[3] : ""
-
-/* Validate, save, put in force, all under the writer lock. Returns the
- * changed model (the caller replies from it and frees it), or NULL after
- * a fault. */
-static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
-		const gcp_rpc_args_t *a, gcp_rpc_change_f change, void *data)
-{
-	char err[GCP_ERR_LEN];
-	gcp_cfg_t *cfg;
-	int ret;
-
-	err[0] = '\0';
-	gcp_store_writer_lock();
-	cfg = gcp_store_get();
-	if(cfg == NULL) {
-		gcp_store_writer_unlock();
-		rpc->fault(ctx, 500, "out of memory");
-		return NULL;
-	}
-	if(change(cfg, a, data, err, sizeof(err)) < 0) {
-		gcp_store_writer_unlock();
-		gcp_cfg_free(cfg);
-		rpc->fault(ctx, 400, "%s", err[0] ? err : "refused");
-		return NULL;
-	}
-	ret = gcp_store_commit(cfg, 1, err, sizeof(err));
-	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
-		gcp_store_writer_unlock();
-		gcp_cfg_free(cfg);
-		LM_ERR("%s: not saved, nothing changed: %s\n", cmd, err);
-		rpc->fault(ctx, 500, "not saved, nothing changed: %s", err);
-		return NULL;
-	}
-	gcp_store_writer_unlock();
-	if(ret == GCP_SAVE_NOT_DURABLE) {
-		/* the file is replaced and the change in force (the two agree),
-		 * but a crash may still bring the old file back: not acknowledged
-		 * as done */
-		gcp_cfg_free(cfg);
-		LM_ERR(GCP_RPC_CHANGE_FMT ": in force: %s\n",
-				GCP_RPC_CHANGE_ARGS(cmd, a), err);
-		rpc->fault(ctx, 500, "in force: %s", err);
-		return NULL;
-	}
-	/* an audit trail of every change in force */
-	LM_NOTICE(GCP_RPC_CHANGE_FMT ": saved to %s and in force\n",
-			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_path());
-	return cfg;
-}
-
 /* ---- gcp.range.* ---- */
 
 #define GCP_RANGE_ADD_USAGE "gcp.range.add name first last [pool]"
@@ -279,7 +157,8 @@ static void gcp_rpc_range_add(rpc_t *rpc, void *ctx)
 static const char *gcp_rpc_range_update_doc[] = {
 		"Change a range: name first last [pool]. Without pool the range keeps "
 		"its pool; an empty pool (\"\") removes it. Refused when a member's "
-		"group would fall outside every range. Returns the range.",
+		"group, or a group of a list of other groups, would fall outside "
+		"every range. Returns the range.",
 		0};
 
 static int gcp_rpc_range_update_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
@@ -312,8 +191,9 @@ static void gcp_rpc_range_update(rpc_t *rpc, void *ctx)
 }
 
 static const char *gcp_rpc_range_remove_doc[] = {
-		"Remove a range: name. Refused while a member's group lies in it. "
-		"Returns the removed range.",
+		"Remove a range: name. Refused while a member's group lies in it, "
+		"or a group in it has a list of other groups or is listed by "
+		"another group. Returns the removed range.",
 		0};
 
 typedef struct gcp_rpc_removed_range
@@ -866,5 +746,5 @@ int gcp_rpc_init(void)
 		LM_ERR("cannot register the RPC commands\n");
 		return -1;
 	}
-	return 0;
+	return gcp_rpc_group_init();
 }

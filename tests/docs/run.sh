@@ -48,8 +48,8 @@ check "every modparam of gcp_mod.c is documented" documented p $(c_names params 
 check "every cfg function of gcp_mod.c is documented" documented f $(c_names cmds modules/gcp/gcp_mod.c)
 check "every statistic of gcp_mod.c is documented" documented stat $(c_names mod_stats modules/gcp/gcp_mod.c)
 rpc_contract=$(sed -n 's/^| `\(gcp\.[a-z.]*\).*/\1/p' docs/INTERFACE.md; sed -n 's/.*` \/ `\(gcp\.[a-z.]*\) .*/\1/p' docs/INTERFACE.md)
-rpc_code=$(grep -o '"gcp\.[a-z._]*"' modules/gcp/gcp_rpc.c | tr -d '"')
-check "every RPC command of the contract and of gcp_rpc.c is documented" \
+rpc_code=$(grep -oh '"gcp\.[a-z._]*"' modules/gcp/gcp_rpc*.c | tr -d '"')
+check "every RPC command of the contract and of gcp_rpc*.c is documented" \
 	documented rpc $(printf '%s\n' $rpc_contract $rpc_code | sed 's/^gcp\.//' | sort -u)
 kemi_missing() {
 	local n missing=""

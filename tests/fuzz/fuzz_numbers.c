@@ -1,7 +1,7 @@
 /*
- * libFuzzer harness: numbers and ranges through the change API. The input
- * is split into fields at NUL bytes: operations on a small model; every
- * refusal must leave the model unchanged (compared as XML).
+ * libFuzzer harness: numbers, ranges and group lists through the change
+ * API. The input is split into fields at NUL bytes: operations on a small
+ * model; every refusal must leave the model unchanged (compared as XML).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gcp_cfg_member_set(cfg, "1001", "7001", err, sizeof(err));
 	for(i = 0; i + 3 < FIELDS; i += 4) {
 		before = gcp_cfg_to_xml(cfg, &before_len);
-		switch((unsigned char)f[i][0] % 6) {
+		switch((unsigned char)f[i][0] % 7) {
 			case 0:
 				rc = gcp_cfg_range_add(cfg, f[i + 1], f[i + 2], f[i + 3],
 						NULL, err, sizeof(err));
@@ -57,6 +57,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 4:
 				rc = gcp_cfg_range_remove(cfg, f[i + 1], err, sizeof(err));
 				break;
+			case 5: {
+				/* a group list of the two fields after the group (an
+				 * empty first one: the list is cleared) */
+				const char *also[2] = {f[i + 2], f[i + 3]};
+				rc = gcp_cfg_group_set(cfg, f[i + 1], also,
+						f[i + 2][0] ? (f[i + 3][0] ? 2 : 1) : 0, NULL, err,
+						sizeof(err));
+				break;
+			}
 			default:
 				rc = gcp_cfg_member_remove(cfg, f[i + 1], err, sizeof(err));
 				break;

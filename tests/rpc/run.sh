@@ -687,6 +687,9 @@ t_crash() {
 	rm -f "$GCP_XML".??????
 }
 
+# the tests of gcp.group.* (other-group pickup)
+. ./tests_group.sh
+
 # ------------------------------------------------------------ main
 
 trap 'sipp_kill_all; k_stop' EXIT
