@@ -685,6 +685,9 @@ static int gcp_pickup_target(struct sip_msg *msg, gcp_target_t *target)
 		return -1;
 	}
 	ctx->kind = target->kind;
+	/* gcp.calls names it while the call is claimed or picked */
+	__atomic_store_n(
+			&call->pickup_kind, (unsigned char)target->kind, __ATOMIC_RELAXED);
 	ctx->sock = msg->rcv.bind_address;
 	ctx->ptindex = t->hash_index;
 	ctx->ptlabel = t->label;
