@@ -1,7 +1,7 @@
 # Directed pickup (a named member's call) and pickup by Replaces (a desk
 # phone's BLF key), issue 13; and the empty pickup without a transaction.
 
-ALL_TESTS="$ALL_TESTS directed_code directed_star8 directed_scope_group directed_personal replaces_pickup replaces_transfer_untouched replaces_after_picked empty_no_transaction directed_bad_input"
+ALL_TESTS="$ALL_TESTS directed_code directed_star8 directed_scope_group directed_personal replaces_pickup replaces_transfer_untouched replaces_after_picked replaces_retransmit replaces_retransmit_nocheck empty_no_transaction directed_bad_input"
 
 # the Call-ID of the call a caller party made, and the member's To tag
 call_id_of() { msg "$1" '^SIP/2.0 18' | sed -n 's/^Call-ID: *//p' | tr -d '\r' | head -n 1; }
@@ -143,6 +143,80 @@ t_replaces_after_picked() {
 	sw || return 1
 	picked_from p tagRa || return 1
 	expect "the late BLF pickup's reply" "$(final_of b)" '^SIP/2.0 481 ' || return 1
+	expect_no_calls
+}
+
+# a BLF key's Replaces INVITE retransmitted (the same Via branch) twice at
+# once and once after its final reply claims nothing twice: every reply
+# the phone gets is the one final reply (487 in inject mode, the caller's
+# UA's 200 otherwise), one pickup counted, one call delivered, one CANCEL
+# at the member's phone, event_route[gcp:picked] once
+t_replaces_retransmit() { replaces_retransmit; }
+# the same with a cfg that does not absorb retransmissions before
+# gcp_pickup() (no t_precheck_trans()/t_check_trans()): the module itself
+# takes the copies as retransmissions
+modes_replaces_retransmit_nocheck() { echo inject replaces; }
+t_replaces_retransmit_nocheck() {
+	k_variant no-retransmission-check '' '/# handle retransmissions/,/^\t}$/d' || return 1
+	grep -q 't_precheck_trans' "$OUT/kamailio-no-retransmission-check.cfg" &&
+		{ fail "the variant still checks retransmissions"; k_back; return 1; }
+	local r=0
+	replaces_retransmit || r=1
+	k_back
+	return $r
+}
+replaces_retransmit() {
+	reg 1001 5101
+	uas m member_picked.xml 5101
+	RING_MS=3000 ring_picked c 1001 3001 tagRx 5201
+	sleep 0.5
+	local cid mt n want delivered
+	cid=$(call_id_of c)
+	mt=$(to_tag_of c)
+	[ -n "$cid" ] && [ -n "$mt" ] || fail "no Call-ID or To tag seen by the caller" || return 1
+	local -A s0
+	for n in picked picked_replaces pickup_empty pickup_failed; do s0[$n]=$(stat $n); done
+	local k0
+	k0=$(wc -c <"$KLOG")
+	if [ "$MODE" = inject ]; then
+		uas ph picker_phone.xml 5302
+		want=487
+	else
+		want=200
+	fi
+	python3 "$ROOT/tests/sipp/tools/retrans_picker.py" 5301 "$KADDR" 1001 2001 5302 \
+		"$cid;to-tag=tagRx;from-tag=$mt;early-only" "$T_DIR/rtx.log" ||
+		fail "the retransmitting phone got no final reply" || return 1
+	sw || return 1
+	cat "$T_DIR/rtx.log"
+	awk '$2 == "INVITE"' "$T_DIR/rtx.log" >"$T_DIR/rtx-invite.log"
+	# every final reply the phone got is the one it should get, for its one
+	# transaction; at least two (the reply to the copy after it too)
+	n=$(awk '$1 >= 200' "$T_DIR/rtx-invite.log" | grep -c .)
+	[ "$n" -ge 2 ] || fail "$n final replies for three copies of the INVITE, expected the final reply again" || return 1
+	n=$(awk -v w=$want '$1 >= 200 && $1 != w' "$T_DIR/rtx-invite.log" | grep -c .)
+	[ "$n" -eq 0 ] || fail "final replies other than $want: $(awk '$1 >= 200 { print $1 }' "$T_DIR/rtx-invite.log" | sort -u | tr '\n' ' ')" || return 1
+	n=$(awk '{ print $4 }' "$T_DIR/rtx-invite.log" | sort -u | grep -c .)
+	[ "$n" -eq 1 ] || fail "replies for $n Via branches, not the one of the INVITE" || return 1
+	# one transaction for the three copies
+	if [ "$MODE" = inject ]; then
+		delivered=$(grep -c '^INVITE ' "$T_DIR/ph.msg")
+		expect "the call on the phone" "$(msg ph '^INVITE ')" '^From: .*;tag=tagRx' || return 1
+	else
+		delivered=$(grep -c '^INVITE ' "$T_DIR/c-ua.msg")
+		expect "the Replaces INVITE" "$(msg c-ua '^INVITE ')" "^Replaces: $(printf '%s' "$cid" | sed 's/[].[*^$\\/]/\\&/g');" || return 1
+	fi
+	[ "$delivered" -eq 1 ] || fail "the call was delivered $delivered times" || return 1
+	n=$(grep -c '^CANCEL ' "$T_DIR/m.msg")
+	[ "$n" -eq 1 ] || fail "the member's phone got $n CANCELs, not 1" || return 1
+	[ "$(stat picked)" -eq $((${s0[picked]} + 1)) ] || fail "gcp:picked went from ${s0[picked]} to $(stat picked), not +1" || return 1
+	[ "$(stat picked_replaces)" -eq $((${s0[picked_replaces]} + 1)) ] ||
+		fail "gcp:picked_replaces went from ${s0[picked_replaces]} to $(stat picked_replaces), not +1" || return 1
+	for n in pickup_empty pickup_failed; do
+		[ "$(stat $n)" -eq "${s0[$n]}" ] || fail "gcp:$n went from ${s0[$n]} to $(stat $n)" || return 1
+	done
+	n=$(tail -c +$((k0 + 1)) "$KLOG" | grep 'picked up by' | grep -cF "$cid")
+	[ "$n" -eq 1 ] || fail "event_route[gcp:picked] ran $n times for the call" || return 1
 	expect_no_calls
 }
 
