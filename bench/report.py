@@ -668,7 +668,7 @@ def part2(w, cp, cpf):
         w("")
         calls = cpf["cg"]["with"]["calls"]
         w(f"(callgrind on every Kamailio process, counters zeroed after start-up and dumped after")
-        w(f"{calls:,} calls at 50 calls/s, divided by the calls. gcp's timer (every 50 ms, its walk of the")
+        w(f"{calls:,} calls at 50 calls/s without SIP retransmissions, divided by the calls. gcp's timer (every 50 ms, its walk of the")
         w("table for calls over max_ring_time once a second) runs in both variants whatever the load:")
         w("its instructions are a cost per second, not per call, and are left out of these figures;")
         tps = cpf.get("timer_ir_per_s") or []
@@ -993,8 +993,10 @@ def part4(w, kd, kf):
         w("")
         if kf.get("ep_ir"):
             cg = kf["ep_cg"]
+            rt_ = sum(c.get("retransmissions", 0) for c in cg.values())
             w(f"Instructions per INVITE (callgrind, every Kamailio process, {cg['empty']['invites']:,} INVITEs at"
-              " 100/s, gcp's timer left out as in part 2):")
+              " 100/s, the picker without SIP retransmissions, gcp's timer left out as in part 2"
+              + (f"; {rt_} retransmissions were sent all the same" if rt_ else "") + "):")
             w("")
             w("| | instructions per INVITE | vs sl480 | of which in gcp's functions |")
             w("|---|---:|---:|---:|")
@@ -1034,7 +1036,8 @@ def part4(w, kd, kf):
         w("")
         if kf["fl_cg"]:
             w("Instructions per pickup (callgrind, every Kamailio process; the set-up runs with")
-            w("instrumentation off, which is then turned on for the pickups of one kind at 50/s; gcp's timer,")
+            w("instrumentation off, which is then turned on for the pickups of one kind at 50/s, without SIP")
+            w("retransmissions; gcp's timer,")
             w("whose walk for calls over max_ring_time grows with the calls that ring, is a cost per second and")
             w("left out):")
             w("")
