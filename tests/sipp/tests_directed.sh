@@ -304,7 +304,7 @@ t_directed_bad_input() {
 	[ "$n" -eq 1 ] || fail "$n log lines name two Replaces headers, not 1" || return 1
 	[ "$(pstats_line)" = "$(awk '{ $4 += 2; print }' <<<"$st0")" ] ||
 		fail "the statistics went from '$st0' to '$(pstats_line)', expected +2 empty pickups only" || return 1
-	kill -0 "$KPID" && ! grep -q 'exited by a signal' "$KLOG" || fail "Kamailio crashed" || return 1
+	kc core.version >/dev/null 2>&1 && ! grep -q 'exited by a signal' "$KLOG" || fail "Kamailio crashed" || return 1
 	pick p 7001 2001 5301 5302
 	sw || return 1
 	picked_from p tagBd || return 1
