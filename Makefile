@@ -9,7 +9,7 @@
 #   make docs     modules/gcp/README from the DocBook in modules/gcp/doc/
 #   make render   docs/*.svg, .png from docs/*.msc (mscgen)
 #   make test-deb build, install, try and remove the package (tests/deb)
-#   make bench    benchmarks: docs/PERFORMANCE.md + bench/results/ (~10 min)
+#   make bench    benchmarks: docs/PERFORMANCE.md + bench/results/ (~20 min)
 
 SHELL := /bin/bash
 ROOT := $(abspath .)
@@ -101,8 +101,10 @@ test-deb: setup
 .PHONY: bench
 
 # the ring table alone, the cost of gcp_track() on the call path, pickup at
-# scale against the same job scripted with htable: bench/results/*.json and
-# docs/PERFORMANCE.md (bench/run.sh; BENCH_PARTS="ring callpath pickup")
+# scale against the same job scripted with htable, the kinds of pickup (the
+# empty pickup against a stateless 480, directed and Replaces pickups at
+# scale): bench/results/*.json and docs/PERFORMANCE.md (bench/run.sh;
+# BENCH_PARTS="ring callpath pickup kinds")
 bench: setup module
 	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
 	@bash bench/run.sh

@@ -23,18 +23,24 @@ NAME = re.compile(r"^\((\d+)\)(?:\s+(.*))?$")
 
 
 class Parser:
-    def __init__(self):
-        self.names = {}
+    """callgrind's name compression: "(id) name" defines, "(id)" refers
+    back. Functions (fn=, cfn=), files (fl=, fi=, fe=, cfi=, cfl=) and
+    objects (ob=, cob=) are numbered apart: one id may name a function and
+    a file"""
 
-    def resolve(self, s):
+    def __init__(self):
+        self.names = {"fn": {}, "fl": {}, "ob": {}}
+
+    def resolve(self, s, kind="fn"):
         s = s.strip()
         m = NAME.match(s)
         if not m:
             return s
+        names = self.names[kind]
         if m.group(2) is not None:
-            self.names[m.group(1)] = m.group(2)
+            names[m.group(1)] = m.group(2)
             return m.group(2)
-        return self.names.get(m.group(1), s)
+        return names.get(m.group(1), s)
 
 
 def parse(path):
@@ -75,15 +81,15 @@ def parse(path):
             elif line.startswith("totals:") or line.startswith("summary:"):
                 total = int(line.split()[1])
             elif line.startswith(("cfi=", "cfl=")):
-                pass
+                p.resolve(line[4:], "fl")
             elif line.startswith(("fl=", "fi=", "fe=")):
-                # a new source file for the same function: name compression
-                # of files shares the numbering scheme, resolve to record it
-                p.resolve(line[3:])
+                # a new source file for the same function: recorded in the
+                # files' own numbering
+                p.resolve(line[3:], "fl")
             elif line.startswith("ob="):
-                ob = p.resolve(line[3:]).rsplit("/", 1)[-1]
+                ob = p.resolve(line[3:], "ob").rsplit("/", 1)[-1]
             elif line.startswith("cob="):
-                p.resolve(line[4:])
+                p.resolve(line[4:], "ob")
     return incl, ncalls, total or self_sum, self_fn, self_ob
 
 

@@ -30,7 +30,8 @@
 #                 bench/results/profile-callpath-with.txt (modules, gcp's
 #                 functions, the hottest one annotated)
 #   instructions  both variants under valgrind --tool=callgrind (every
-#                 Kamailio process), BENCH_CP_CG_CALLS calls at 50/s:
+#                 Kamailio process), BENCH_CP_CG_CALLS calls at 50/s, no SIP
+#                 retransmissions (SIPp -nr):
 #                 counters zeroed before the load and dumped after it
 #                 (callgrind_control, by pid), so the Ir per call are the
 #                 load's own; and the Ir of every call into gcp's functions
@@ -99,13 +100,6 @@ result() {
 		printf "{\"variant\": \"%s\", \"offered_cps\": %d, \"calls\": %d, \"ok\": %d, \"failed\": %d, \"retransmissions\": %d, \"tracked\": %d, \"seconds\": %.2f, \"reached_cps\": %.1f, \"kamailio_cpu_us_per_call\": %.1f, \"failure_free\": %s}",
 			v, r, n, ok, f, re, tr, w / 1e9, cps, (ok > 0 ? c / 1000 / ok : 0), free
 	}'
-}
-
-# a process still running (a zombie, exited but not yet waited for, is not)
-running() {
-	local st
-	st=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ]
 }
 
 tracked_of() {
@@ -188,39 +182,26 @@ step_run() {
 # instructions per call under callgrind: cg_run <variant>; JSON in RUN
 cg_run() {
 	local v=$1
-	local dir=$OUT/cg-$v i p pids ok t0 t1
+	local dir=$OUT/cg-$v ok t0 t1
 	cp "$OUT/gcp.xml.bench" "$OUT/gcp.xml"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	BKLOG=$OUT/kamailio-callgrind-$v.log
 	# shellcheck disable=SC2046
-	(cd "$OUT" && exec valgrind --tool=callgrind --trace-children=yes \
-		--callgrind-out-file="$dir/cg.%p" \
-		kamailio -f "$OUT/kamailio-bench.cfg" -DD -E -m 256 -M 16 -x tlsf -X tlsf \
-		-A "GCP_MODULE=\"$BROOT/modules/gcp/gcp.so\"" -A "GCP_CONFIG=\"$OUT/gcp.xml\"" \
-		-A "GCP_CTL=\"$CTL\"" -A "GCP_LISTEN=$KADDR" \
-		-A "VOICEMAIL_HOST=\"127.0.0.1:6999\"" -A "FR_INV_TIMER=900000" \
-		$(variant_args "$v") >"$BKLOG" 2>&1) &
-	I_PID[a]=$!
-	for i in $(seq 1 900); do
-		kamcmd -s "$CTL" core.version >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	inst a bk_cg_start "callgrind-$v" "$dir" "$OUT/kamailio-bench.cfg" $(variant_args "$v") || return 1
 	inst a bs_register "$OUT/members.csv" "$NGROUPS" || return 1
 	bs_start member bench_uas_member.xml $P_MEMBER
 	sleep 1
-	pids=$(inst a bk_pids)
-	for p in $pids; do callgrind_control -z "$p" >/dev/null 2>&1; done
+	inst a bk_cg_zero
 	t0=$(date +%s%N)
+	# no SIP retransmissions (-nr): a Kamailio under valgrind answers late,
+	# and every retransmission would be counted as the call's work
 	bs_start caller bench_uac_cancel.xml $P_CALLER -inf "$callees" -m "$CG_CALLS" -r 50 \
-		-l 5000 -recv_timeout 20000 "$KADDR"
+		-l 5000 -nr -recv_timeout 20000 "$KADDR"
 	bs_wait caller
 	ok=$(bs_stat caller 'SuccessfulCall(C)')
-	for p in $pids; do callgrind_control --dump=load "$p" >/dev/null 2>&1; done
+	inst a bk_cg_dump
 	t1=$(date +%s%N)
 	bs_stop member
 	inst a bk_stop
-	RUN="{\"variant\": \"$v\", \"calls\": $CG_CALLS, \"ok\": $ok, \"seconds\": $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 1e9 }'), \"callgrind\": $(python3 "$BROOT/bench/callgrind_sum.py" total "$dir"/cg.*.1)}"
+	RUN="{\"variant\": \"$v\", \"calls\": $CG_CALLS, \"ok\": $ok, \"retransmissions\": $(bs_stat caller 'Retransmissions(C)'), \"seconds\": $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 1e9 }'), \"callgrind\": $(python3 "$BROOT/bench/callgrind_sum.py" total "$dir"/cg.*.1)}"
 	rm -rf "$dir"
 }
 

@@ -97,6 +97,63 @@ bk_pin() {
 	for p in $(bk_pids); do taskset -a -p -c "$1" "$p" >/dev/null 2>&1; done
 }
 
+# ---- Kamailio under callgrind ----
+
+# bk_cg_start <tag> <dir> <cfg> [kamailio args...]: Kamailio as bk_start
+# starts it, every process under valgrind --tool=callgrind (output files
+# <dir>/cg.<pid>, the folder emptied first; BENCH_CG_SHM_MB of shm, default
+# 256), log in $OUT/kamailio-<tag>.log; tm's max_inv_lifetime raised as
+# bk_start does. CG_INSTR=no starts it with instrumentation off (several
+# times faster: for a set-up that is not measured; bk_cg_instr on turns it
+# on). Stopped by bk_stop (by its pid).
+bk_cg_start() {
+	local tag=$1 dir=$2 cfg=$3 i out
+	shift 3
+	bk_stop
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	BKLOG=$OUT/kamailio-$tag.log
+	(cd "$OUT" && exec valgrind --tool=callgrind --trace-children=yes \
+		--instr-atstart="${CG_INSTR:-yes}" --callgrind-out-file="$dir/cg.%p" \
+		kamailio -f "$cfg" -DD -E -m "${BENCH_CG_SHM_MB:-256}" -M 16 -x tlsf -X tlsf \
+		--loadmodule=cfg_rpc.so \
+		-A "GCP_MODULE=\"${BENCH_GCP_MODULE:-$BROOT/modules/gcp/gcp.so}\"" -A "GCP_CONFIG=\"$OUT/gcp.xml\"" \
+		-A "GCP_CTL=\"$CTL\"" -A "GCP_LISTEN=$KADDR" \
+		-A "VOICEMAIL_HOST=\"127.0.0.1:${VM_PORTS[bench]}\"" -A "FR_INV_TIMER=900000" \
+		"$@" >"$BKLOG" 2>&1) &
+	KPID=$!
+	for i in $(seq 1 900); do
+		kamcmd -s "$CTL" core.version >/dev/null 2>&1 && break
+		if ! kill -0 "$KPID" 2>/dev/null; then
+			echo "kamailio under callgrind did not start:" >&2
+			tail -n 20 "$BKLOG" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	out=$(kc cfg.seti tm max_inv_lifetime 900000 2>&1)
+	if [ -n "$out" ]; then
+		echo "kamailio: cannot set tm max_inv_lifetime: $out" >&2
+		return 1
+	fi
+}
+
+# callgrind's counters of every Kamailio process: zeroed (bk_cg_zero), or
+# dumped, which zeroes them too (bk_cg_dump: files <dir>/cg.<pid>.<n>, n
+# counting the dumps from 1)
+bk_cg_zero() {
+	local p
+	for p in $(bk_pids); do callgrind_control -z "$p" >/dev/null 2>&1; done
+}
+bk_cg_instr() {
+	local p
+	for p in $(bk_pids); do callgrind_control -i "$1" "$p" >/dev/null 2>&1; done
+}
+bk_cg_dump() {
+	local p
+	for p in $(bk_pids); do callgrind_control --dump=load "$p" >/dev/null 2>&1; done
+}
+
 # ---- SIPp ----
 
 # bs_start <name> <scenario> <port> [sipp args...]: a SIPp (a scenario
@@ -195,6 +252,51 @@ bs_register() {
 # number of calls in the ring table (gcp) or of the htable script
 bk_gcp_ringing() {
 	kc stats.get_statistics gcp: 2>/dev/null | sed -n 's/^gcp:ringing = //p'
+}
+
+# ---- processes, CPU and SIPp statistics over time ----
+
+# a process still running (a zombie, exited but not yet waited for, is not)
+running() {
+	local st
+	st=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# CPU time in ns of a process and its threads: pid_cpu_ns <pid>
+pid_cpu_ns() {
+	local t v sum=0
+	for t in /proc/"$1"/task/*/schedstat; do
+		read -r v _ <"$t" 2>/dev/null || continue
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
+# "<busy> <total>" jiffies of CPU <n> from /proc/stat: cpu_jiffies <n>
+cpu_jiffies() {
+	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i
+		print t - $5 - $6, t }' /proc/stat
+}
+
+# the last statistics row of a SIPp: "<epoch> <successful> <failed>"
+sipp_now() {
+	awk -F';' '
+		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "CurrentTime") t = i;
+			if ($i == "SuccessfulCall(C)") s = i; if ($i == "FailedCall(C)") f = i }; next }
+		{ split($t, a, "\t"); ts = a[3]; if (ts == "") ts = $t; sv = $s; fv = $f }
+		END { printf "%s %d %d\n", ts, sv, fv }' "$OUT/sipp-$1.csv" 2>/dev/null
+}
+
+# wait for a new statistics row of SIPp <name>; prints it
+sipp_next_row() {
+	local name=$1 rows i
+	rows=$(wc -l <"$OUT/sipp-$name.csv" 2>/dev/null || echo 0)
+	for i in $(seq 1 300); do
+		[ "$(wc -l <"$OUT/sipp-$name.csv" 2>/dev/null || echo 0)" -gt "$rows" ] && break
+		sleep 0.01
+	done
+	sipp_now "$name"
 }
 
 # ---- several Kamailio instances at once (side by side) ----

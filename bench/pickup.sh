@@ -318,7 +318,6 @@ import json, statistics, sys
 out, lat, ngroups, rate, npk = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 impls = {}
 
-
 def thr_summary(rounds):
     """medians over the rounds; the rounds themselves kept"""
     med = lambda k: statistics.median(r[k] for r in rounds)
@@ -328,7 +327,6 @@ def thr_summary(rounds):
                 "pinned": rounds[0]["pinned"], "pickups": sum(r["pickups"] for r in rounds),
                 "failed": sum(r["failed"] for r in rounds), "rounds": rounds})
     return out
-
 
 $(for name in "${NAMES[@]}"; do
 	read -r m0 t0 <<<"${MEM0[$name]}"

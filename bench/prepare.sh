@@ -3,10 +3,14 @@
 #   kamailio-bench.cfg  cfg/kamailio.cfg as it is, with the gcp_track() block
 #                       (the call and the switch that logs its result) inside
 #                       "#!ifndef BENCH_NO_TRACK": -A BENCH_NO_TRACK is the
-#                       same cfg without gcp_track(); max_ring_time 600 s
-#                       (the pickup benchmark rings calls for minutes) and
-#                       max_pickup_attempts 255 (its callers refuse every
-#                       pickup: a call is claimed again and again)
+#                       same cfg without gcp_track(); with a stateless 480
+#                       in route[PICKUP] where it calls gcp_pickup(), inside
+#                       "#!ifdef BENCH_SL_480": -A BENCH_SL_480 is the same
+#                       proxy answering a pickup INVITE without the module
+#                       (the empty pickup's baseline); and max_ring_time
+#                       600 s (the pickup benchmarks ring calls for minutes)
+#                       and max_pickup_attempts 255 (no limit: every call is
+#                       picked up, refused and given back thousands of times)
 #   routing-cases.cfg   copied from cfg/ (both cfgs include it)
 #   gcp.xml             range 70000-70999: 1,000 groups, one member each
 #                       (users 10000-10999, user 10000+i in group 70000+i)
@@ -25,18 +29,29 @@ MEMBER_PORT=${BENCH_MEMBER_PORT:-6600}
 cfg=$OUT/kamailio-bench.cfg
 awk '
 	/^[ \t]*gcp_track\(\);[ \t]*$/ && !done { print "#!ifndef BENCH_NO_TRACK"; inblk = 1 }
+	# the baseline of the empty pickup: the same INVITE answered statelessly,
+	# without the module, where route[PICKUP] calls gcp_pickup()
+	/^route\[PICKUP\]/ { inpk = 1 }
+	inpk && /^\t\tgcp_pickup\(\);[ \t]*$/ && !sl {
+		print "#!ifdef BENCH_SL_480"
+		print "\t\tsl_send_reply(\"480\", \"Nothing To Pick Up\");"
+		print "\t\texit;"
+		print "#!endif"
+		sl = 1
+	}
 	{ print }
 	# the pickup benchmark keeps calls ringing for minutes: the safety net
 	# max_ring_time (300 s by default) as long as the htable script keeps
 	# its calls (autoexpire=600)
-	# and their callers refuse every pickup, so each call is claimed
-	# thousands of times: max_pickup_attempts (5 by default) at its limit
-	/^modparam\("gcp", "config_file"/ { print "modparam(\"gcp\", \"max_ring_time\", 600)"; print "modparam(\"gcp\", \"max_pickup_attempts\", 255)"; mrt = 1 }
+	/^modparam\("gcp", "config_file"/ { print "modparam(\"gcp\", \"max_ring_time\", 600)"; mrt = 1 }
+	# every pickup of the benchmarks is refused (486) and its call given
+	# back: no limit on the pickups one call is given
+	/^modparam\("gcp", "config_file"/ { print "modparam(\"gcp\", \"max_pickup_attempts\", 255)" }
 	# the switch on $rc that follows ends at the first line "\t}"
 	inblk && /^\t}[ \t]*$/ { print "#!endif"; inblk = 0; done = 1 }
-	END { if (!done || !mrt) exit 3 }
+	END { if (!done || !mrt || !sl) exit 3 }
 ' "$BROOT/cfg/kamailio.cfg" >"$cfg" || {
-	echo "prepare: cfg/kamailio.cfg has no 'gcp_track();' block to switch off or no modparam(\"gcp\", \"config_file\", ...)" >&2
+	echo "prepare: cfg/kamailio.cfg has no 'gcp_track();' block to switch off, no modparam(\"gcp\", \"config_file\", ...) or no 'gcp_pickup();' in route[PICKUP]" >&2
 	exit 1
 }
 # the block must be exactly the call and the switch on its result

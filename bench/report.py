@@ -127,6 +127,8 @@ def main():
     cp = load(res, "callpath.json")
     pk = load(res, "pickup.json")
     og = load(res, "other.json")
+    kd = load(res, "kinds.json")
+    kf = kinds_figures(kd)
     L = []
     w = L.append
 
@@ -337,8 +339,11 @@ def main():
           + (f" + {fmt(tmcb_k)} + {hdr} of the tm callback record" if tmcb_k else "")
           + f"); the table alone asks for at most {fmt(bytes_per_call)} (part 1) | {status(ok)} |")
     report_other.target_row(w, og, status)
+    kinds_targets(w, kf)
     w("")
     findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
+    kinds_findings(w, kf)
+    w("")
 
     w("## Machine and load")
     w("")
@@ -354,15 +359,16 @@ def main():
     w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
       "(parts 2 and 3 pin them to separate cores where stated).")
     w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
-      f"pickup {fmt(d.get('pickup'))} s, other-group {fmt(d.get('other'))} s, total {fmt(d.get('total'))} s"
+      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, total {fmt(d.get('total'))} s"
       + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
-         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "other"] else "")
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other"] else "")
       + ".")
     w("")
 
     part1(w, ring, ring_rows)
     part2(w, cp, cpf)
     part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr)
+    part4(w, kd, kf)
     report_other.part4(w, og)
 
     w("## Reproduce")
@@ -376,7 +382,7 @@ def main():
     w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
     w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
     w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh` and")
-    w("`bench/other.sh`.")
+    w("`bench/kinds.sh`.")
     w("`make test` does not run the benchmarks.")
     w("")
     with open(out, "w") as f:
@@ -555,7 +561,6 @@ def findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res):
                      + (" (" + ", ".join(f"`{f}` {fmt(v, 1)} %" for v, f in hf[:2]) + ")" if hf else "")
                      if sp else "")
                   + ".")
-    w("")
 
 
 # ---------------------------------------------------------------- parts
@@ -668,7 +673,7 @@ def part2(w, cp, cpf):
         w("")
         calls = cpf["cg"]["with"]["calls"]
         w(f"(callgrind on every Kamailio process, counters zeroed after start-up and dumped after")
-        w(f"{calls:,} calls at 50 calls/s, divided by the calls. gcp's timer (every 50 ms, its walk of the")
+        w(f"{calls:,} calls at 50 calls/s without SIP retransmissions, divided by the calls. gcp's timer (every 50 ms, its walk of the")
         w("table for calls over max_ring_time once a second) runs in both variants whatever the load:")
         w("its instructions are a cost per second, not per call, and are left out of these figures;")
         tps = cpf.get("timer_ir_per_s") or []
@@ -800,6 +805,269 @@ def part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr):
         w(f"{hdr} bytes of allocator overhead per block (tlsf's size field and its record of the")
         w("allocation site, as Kamailio 5.6 builds it by default).")
     w("")
+
+
+# ---------------------------------------------------------------- part 4
+
+
+def kinds_figures(kd):
+    """the figures of part 4 (bench/kinds.sh): the empty pickup against a
+    stateless 480, directed and Replaces pickups at several sizes"""
+    f = {}
+    if not kd:
+        return f
+    ep = kd.get("empty")
+    if ep:
+        by_rate = {}
+        for p in ep["paired"]:
+            r = ratio(p["empty"]["kamailio_cpu_us_per_invite"], p["sl480"]["kamailio_cpu_us_per_invite"], 3)
+            by_rate.setdefault(p["rate"], []).append((p, r))
+        f["ep_by_rate"] = {}
+        for rt, pairs in sorted(by_rate.items()):
+            rs = [r for _, r in pairs if r]
+            f["ep_by_rate"][rt] = {
+                "pairs": pairs,
+                "ratio": round(statistics.median(rs), 3) if rs else None,
+                "min": min(rs) if rs else None,
+                "max": max(rs) if rs else None,
+                "us_sl480": statistics.median(p["sl480"]["kamailio_cpu_us_per_invite"] for p, _ in pairs),
+                "us_empty": statistics.median(p["empty"]["kamailio_cpu_us_per_invite"] for p, _ in pairs),
+                "all_ok": all(p[v]["ok"] == p[v]["invites"] and p[v]["failed"] == 0
+                              for p, _ in pairs for v in ("sl480", "empty")),
+                # a retransmitted INVITE (its 480 late) is one more empty pickup
+                "empty_counted": all(p["empty"]["pickup_empty"] == p["empty"]["ok"] + p["empty"]["retransmissions"]
+                                     for p, _ in pairs),
+                "retransmissions": sum(p[v]["retransmissions"] for p, _ in pairs for v in ("sl480", "empty")),
+            }
+        f["ep_rate"] = max(f["ep_by_rate"]) if f["ep_by_rate"] else None
+        cg = {c["variant"]: c for c in ep.get("callgrind", [])}
+        if "empty" in cg and "sl480" in cg:
+            def per(c, key="total"):
+                t = c["callgrind"]["gcp_entries"].get("gcp_timer", {}).get("ir", 0)
+                return (c["callgrind"][key] - t) / c["ok"] if c["ok"] else None
+
+            f["ep_ir"] = {v: per(cg[v]) for v in ("sl480", "empty")}
+            f["ep_ir_gcp"] = {v: per(cg[v], "gcp_entry_ir") for v in ("sl480", "empty")}
+            f["ep_ir_ratio"] = ratio(f["ep_ir"]["empty"], f["ep_ir"]["sl480"], 3)
+            f["ep_entries"] = {k: v["ir"] / cg["empty"]["ok"] for k, v in
+                               cg["empty"]["callgrind"]["gcp_entries"].items() if k != "gcp_timer"}
+            f["ep_cg"] = cg
+    fl = kd.get("flat")
+    if fl:
+        sizes = sorted(int(n) for n in fl["throughput"])
+        f["fl_sizes"] = sizes
+        f["fl_small"], f["fl_big"] = (str(sizes[0]), str(sizes[-1])) if sizes else (None, None)
+        med = {}
+        for n in sizes:
+            for kind in ("directed", "replaces"):
+                rounds = fl["throughput"][str(n)][kind]
+                med[(n, kind)] = {
+                    k: statistics.median(r[k] for r in rounds) if rounds else None
+                    for k in ("pickups_per_s", "kamailio_cpu_us_per_pickup", "kamailio_busy_cores")}
+                med[(n, kind)]["failed"] = sum(r["failed"] for r in rounds)
+                med[(n, kind)]["pickups"] = sum(r["pickups"] for r in rounds)
+                med[(n, kind)]["concurrent"] = rounds[0]["concurrent"] if rounds else None
+        f["fl_med"] = med
+        # per-round ratios largest / smallest (both measured in the same round)
+        f["fl_ratio"] = {}
+        for kind in ("directed", "replaces"):
+            lo = {r["round"]: r for r in fl["throughput"][f["fl_small"]][kind]}
+            rs = []
+            for r in fl["throughput"][f["fl_big"]][kind]:
+                o = lo.get(r["round"])
+                if o:
+                    x = ratio(r["kamailio_cpu_us_per_pickup"], o["kamailio_cpu_us_per_pickup"], 3)
+                    if x is not None:
+                        rs.append(x)
+            f["fl_ratio"][kind] = {"rounds": rs, "ratio": round(statistics.median(rs), 3) if rs else None}
+        cgs = fl.get("callgrind", {})
+        f["fl_cg"] = {}
+        for n, v in cgs.items():
+            for kind, c in v.items():
+                cg = c["callgrind"]
+                t = cg["gcp_entries"].get("gcp_timer", {}).get("ir", 0)
+                ok = c["ok"]
+                f["fl_cg"][(int(n), kind)] = {
+                    "ok": ok, "pickups": c["pickups"],
+                    "ir": (cg["total"] - t) / ok if ok else None,
+                    "gcp": (cg["gcp_entry_ir"] - t) / ok if ok else None,
+                    "entries": {k: e["ir"] / ok for k, e in cg["gcp_entries"].items() if k != "gcp_timer" and ok},
+                    "timer": t,
+                }
+        f["fl_cg_sizes"] = sorted({n for n, _ in f["fl_cg"]})
+        f["fl"] = fl
+    return f
+
+
+def kinds_targets(w, kf):
+    rt = kf.get("ep_rate")
+    if rt is not None:
+        h = kf["ep_by_rate"][rt]
+        others = "; ".join(f"{fmt(v['ratio'], 3)} × at {r:,}/s" for r, v in kf["ep_by_rate"].items() if r != rt)
+        ok = h["ratio"] is not None and h["ratio"] <= 1.15
+        w(f"| an empty pickup ≤ 1.15 × the Kamailio CPU of the same proxy answering the same INVITE with a"
+          f" stateless 480 | {fmt(h['ratio'], 3)} × (both side by side at {rt:,} INVITEs/s each, median of"
+          f" {len(h['pairs'])} pairs, range {fmt(h['min'], 3)}-{fmt(h['max'], 3)}"
+          + (f"; {others}" if others else "") + f"); {fmt(kf.get('ep_ir_ratio'), 3)} × by instructions per"
+          f" INVITE (callgrind: {fmt((kf.get('ep_ir') or {}).get('sl480'))} → {fmt((kf.get('ep_ir') or {}).get('empty'))} Ir)"
+          f" | {status(ok)} |")
+    for kind, label in (("directed", "a directed pickup (`**<member>`)"),
+                        ("replaces", "a Replaces pickup (a BLF key)")):
+        r = kf.get("fl_ratio", {}).get(kind)
+        if not r:
+            continue
+        small, big = kf["fl_small"], kf["fl_big"]
+        cg_lo = kf["fl_cg"].get((int(small), kind), {}).get("ir")
+        cg_hi = kf["fl_cg"].get((int(big), kind), {}).get("ir")
+        ok = r["ratio"] is not None and r["ratio"] <= 1.2
+        w(f"| {label} flat from {int(small):,} to {int(big):,} ringing calls (within 1.2 ×) |"
+          f" {fmt(r['ratio'], 2)} × Kamailio CPU per pickup at {int(big):,} / at {int(small):,} (median of"
+          f" {len(r['rounds'])} rounds: " + ", ".join(fmt(x, 2) for x in r["rounds"]) + ");"
+          f" {fmt(ratio(cg_hi, cg_lo, 3), 3)} × by instructions per pickup ({fmt(cg_lo)} → {fmt(cg_hi)} Ir)"
+          f" | {status(ok)} |")
+
+
+def kinds_findings(w, kf):
+    rt = kf.get("ep_rate")
+    if rt is not None:
+        h = kf["ep_by_rate"][rt]
+        e = sorted(kf.get("ep_entries", {}).items(), key=lambda kv: -kv[1])
+        d_ir = (kf["ep_ir"]["empty"] - kf["ep_ir"]["sl480"]) if kf.get("ep_ir") else None
+        w(f"- **Empty pickup.** Side by side at {rt:,} INVITEs/s each, an INVITE to a group with nothing ringing"
+          f" costs Kamailio {fmt(h['us_empty'], 1)} µs of CPU through `gcp_pickup()` against {fmt(h['us_sl480'], 1)}"
+          f" µs answered with `sl_send_reply()` where the cfg calls it (medians): {fmt(h['ratio'], 3)} × (target"
+          f" ≤ 1.15 ×). In instructions the empty pickup runs {fmt(d_ir)} more per INVITE"
+          f" ({pct(kf['ep_ir']['empty'], kf['ep_ir']['sl480'])}), "
+          + ", ".join(f"`{k}` {fmt(v)}" for k, v in e[:3])
+          + " inside gcp. No transaction is created (`gcp_pickup()` claims first and returns -3 with no"
+          " call; the cfg's `send_reply()` answers statelessly; issue 13 measured 1.4 × when every empty"
+          " pickup created one)."
+          + (" Every empty pickup was counted in `gcp:pickup_empty`" if h["empty_counted"]
+             else " `gcp:pickup_empty` did not count every empty pickup")
+          + (f" (the {h['retransmissions']:,} INVITEs SIPp retransmitted, their 480 late, included: each one is an"
+             " empty pickup again, answered statelessly again, in both variants alike)." if h["retransmissions"]
+             else "."))
+    if kf.get("fl_ratio"):
+        small, big = kf["fl_small"], kf["fl_big"]
+        med = kf["fl_med"]
+        parts = []
+        for kind in ("directed", "replaces"):
+            lo, hi = med[(int(small), kind)], med[(int(big), kind)]
+            g_lo = kf["fl_cg"].get((int(small), kind), {}).get("gcp")
+            g_hi = kf["fl_cg"].get((int(big), kind), {}).get("gcp")
+            parts.append(f"{kind} {fmt(lo['kamailio_cpu_us_per_pickup'])} → {fmt(hi['kamailio_cpu_us_per_pickup'])}"
+                         f" µs of CPU per pickup (medians; the per-round ratios' median"
+                         f" {fmt(kf['fl_ratio'][kind]['ratio'], 2)} ×, from"
+                         f" {fmt(min(kf['fl_ratio'][kind]['rounds'] or [None]), 2)} to"
+                         f" {fmt(max(kf['fl_ratio'][kind]['rounds'] or [None]), 2)}), {fmt(g_lo)} →"
+                         f" {fmt(g_hi)} Ir inside gcp")
+        failed = sum(v["failed"] for v in med.values())
+        w(f"- **Directed and Replaces pickups at scale.** From {int(small):,} to {int(big):,} ringing calls, at the"
+          f" same {kf['fl']['rate']:,} pickups/s: " + "; ".join(parts) + ". A directed pickup finds the"
+          " member's oldest call through its group's list of pickable calls (one member per group here),"
+          " a Replaces pickup its call through the Call-ID index: neither walks the calls that ring. The"
+          " instructions per pickup are the same at every size; the CPU per round moves with the load of the"
+          " shared machine, in both directions."
+          + (f" {failed} pickups failed during the measurements." if failed else ""))
+
+
+def part4(w, kd, kf):
+    if not kd:
+        return
+    w("## 4. The kinds of pickup")
+    w("")
+    w("`bench/kinds.sh`. Two questions of issue 13: what a pickup that finds nothing costs against")
+    w("the cheapest answer a proxy can give, and whether the directed and the Replaces pickup stay flat")
+    w("with thousands of calls ringing.")
+    w("")
+    rt = kf.get("ep_rate")
+    if rt is not None:
+        ep = kd["empty"]
+        w("**The empty pickup.** A picker dials the 1,000 group numbers in turn; nothing rings in any of")
+        w("them. \"empty\" is `kamailio-bench.cfg` as it is: `route[PICKUP]` calls `gcp_pickup()`, which")
+        w("returns -3, and `route[PICKUP_DONE]` answers 480 with `send_reply()`, statelessly (no")
+        w("transaction exists). \"sl480\" is the same file with `-A BENCH_SL_480`, which answers where")
+        w("`route[PICKUP]` calls `gcp_pickup()`, everything before it the same:")
+        w("")
+        w("```")
+        for line in ep.get("baseline_block", []):
+            w(line)
+        w("```")
+        w("")
+        w(f"Both at once, each its own Kamailio ({', '.join(f'127.0.0.1:{p}' for p in ep['ports'])}; both"
+          " pinned to CPU 0, swapping instances every run) and its own picker (CPU 1), at "
+          + " and then ".join(f"{r:,}" for r in ep["rates"]) + f" INVITEs/s for {ep['seconds']} s; Kamailio's CPU"
+          " per INVITE from the INVITE to its ACK:")
+        w("")
+        w("| INVITEs/s each | run | sl480: µs CPU per INVITE | empty: µs CPU per INVITE | empty / sl480 | all answered 480 |")
+        w("|---:|---:|---:|---:|---:|:-:|")
+        for r, h in kf["ep_by_rate"].items():
+            for i, (p, x) in enumerate(h["pairs"], 1):
+                ok = all(p[v]["ok"] == p[v]["invites"] and p[v]["failed"] == 0 for v in ("sl480", "empty"))
+                w(f"| {r:,} | {i} | {fmt(p['sl480']['kamailio_cpu_us_per_invite'], 1)} |"
+                  f" {fmt(p['empty']['kamailio_cpu_us_per_invite'], 1)} | {fmt(x, 3)} | {'yes' if ok else 'no'} |")
+            w(f"| {r:,} | median | {fmt(h['us_sl480'], 1)} | {fmt(h['us_empty'], 1)} | **{fmt(h['ratio'], 3)}** | |")
+        w("")
+        if kf.get("ep_ir"):
+            cg = kf["ep_cg"]
+            rt_ = sum(c.get("retransmissions", 0) for c in cg.values())
+            w(f"Instructions per INVITE (callgrind, every Kamailio process, {cg['empty']['invites']:,} INVITEs at"
+              " 100/s, the picker without SIP retransmissions, gcp's timer left out as in part 2"
+              + (f"; {rt_} retransmissions were sent all the same" if rt_ else "") + "):")
+            w("")
+            w("| | instructions per INVITE | vs sl480 | of which in gcp's functions |")
+            w("|---|---:|---:|---:|")
+            w(f"| sl480 | {fmt(kf['ep_ir']['sl480'])} | | {fmt(kf['ep_ir_gcp']['sl480'])} |")
+            w(f"| empty | {fmt(kf['ep_ir']['empty'])} | {pct(kf['ep_ir']['empty'], kf['ep_ir']['sl480'])} |"
+              f" {fmt(kf['ep_ir_gcp']['empty'])} |")
+            w("")
+            w("| gcp function (entered from outside the module), empty | Ir per INVITE |")
+            w("|---|---:|")
+            for k, v in sorted(kf["ep_entries"].items(), key=lambda kv: -kv[1]):
+                w(f"| `{k}` | {fmt(v)} |")
+            w("")
+    if kf.get("fl_med"):
+        fl = kf["fl"]
+        sizes = kf["fl_sizes"]
+        w("**Directed and Replaces pickups at scale.** gcp in replaces mode, one Kamailio per size ("
+          + ", ".join(f"{n:,}" for n in sizes) + f" calls ringing), filled as in part 3 ({fl['groups']:,} members,"
+          " one per group, call k ringing member 10000 + k mod 1000; the callers' UA refuses every pickup")
+        w("with 486, so the call rings again and the number ringing stays the same). A directed pickup is an")
+        w("INVITE to `**<member>` (every member with calls in turn); a Replaces pickup an INVITE to the member")
+        w("whose `Replaces` names one ringing call (every call in turn) by its Call-ID and the caller's From")
+        w("tag (RFC 3891's orientation, as a BLF key sends it), both taken from the calls as the fill made")
+        w(f"them. Each instance alone in turn, pinned to CPU 0 (the SIPp parties on CPU 1), at the same"
+          f" {fl['rate']:,} pickups/s at every size, {fl['seconds']} s per measurement after a warm-up, {fl['rounds']}"
+          f" round{'s' if fl['rounds'] != 1 else ''} (every size and kind in each round; medians below, the target"
+          " the median of the per-round ratios):")
+        w("")
+        w("| ringing | kind | pickups/s | µs CPU per pickup | vs " + f"{sizes[0]:,} ringing | Kamailio busy | failed |")
+        w("|---:|---|---:|---:|---:|---:|---:|")
+        for kind in ("directed", "replaces"):
+            base = kf["fl_med"][(sizes[0], kind)]["kamailio_cpu_us_per_pickup"]
+            for n in sizes:
+                v = kf["fl_med"][(n, kind)]
+                w(f"| {n:,} | {kind} | {fmt(v['pickups_per_s'])} | {fmt(v['kamailio_cpu_us_per_pickup'])} |"
+                  f" {fmt(ratio(v['kamailio_cpu_us_per_pickup'], base), 2)} | {fmt(v['kamailio_busy_cores'], 2)} |"
+                  f" {v['failed']} |")
+        w("")
+        if kf["fl_cg"]:
+            w("Instructions per pickup (callgrind, every Kamailio process; the set-up runs with")
+            w("instrumentation off, which is then turned on for the pickups of one kind at 50/s, without SIP")
+            w("retransmissions; gcp's timer,")
+            w("whose walk for calls over max_ring_time grows with the calls that ring, is a cost per second and")
+            w("left out):")
+            w("")
+            w("| ringing | kind | pickups | instructions per pickup | of which in gcp's functions | the gcp functions |")
+            w("|---:|---|---:|---:|---:|---|")
+            for n in kf["fl_cg_sizes"]:
+                for kind in ("directed", "replaces"):
+                    c = kf["fl_cg"].get((n, kind))
+                    if not c:
+                        continue
+                    ent = ", ".join(f"`{k}` {fmt(v)}" for k, v in sorted(c["entries"].items(), key=lambda kv: -kv[1])[:3])
+                    w(f"| {n:,} | {kind} | {c['ok']:,} of {c['pickups']:,} | {fmt(c['ir'])} | {fmt(c['gcp'])} | {ent} |")
+            w("")
 
 
 if __name__ == "__main__":

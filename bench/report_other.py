@@ -1,4 +1,4 @@
-"""Part 4 of docs/PERFORMANCE.md, other-group pickup (issue 14), from
+"""Part 5 of docs/PERFORMANCE.md, other-group pickup (issue 14), from
 bench/results/other.json (bench/other.sh); used by bench/report.py."""
 
 TARGET = 1.2
@@ -39,7 +39,7 @@ def part4(w, og):
     if not og:
         return
     v = og["variants"]
-    w("## 4. Other-group pickup")
+    w("## 5. Other-group pickup")
     w("")
     w("What a pickup costs that walks empty groups before it finds a call (`bench/other.sh`).")
     w("Three instances of `kamailio-bench.cfg` in replaces mode, side by side (127.0.0.1:"

@@ -664,6 +664,12 @@ static int gcp_pickup_target(struct sip_msg *msg, gcp_target_t *target)
 	if(call == NULL) {
 		if(target->kind == GCP_KIND_REPLACES && !found)
 			return -2; /* no call of ours: an attended transfer */
+		/* a copy of a pickup INVITE whose first copy claimed the call
+		 * (a cfg that does not absorb retransmissions before): tm sent
+		 * the first copy's reply again, not "nothing to pick up". (Only
+		 * here: the empty path of a cfg that did costs one lookup.) */
+		if(gcp_tm_retransmission(msg))
+			return 0;
 		update_stat(gcp_st.pickup_empty, 1);
 		return -3;
 	}
@@ -692,6 +698,9 @@ static int gcp_pickup_target(struct sip_msg *msg, gcp_target_t *target)
 							   target->group.s, target->group.len)
 							   != 0))
 		ctx->kind = GCP_KIND_OTHER_GROUP;
+	/* gcp.calls names it while the call is claimed or picked */
+	__atomic_store_n(
+			&call->pickup_kind, (unsigned char)target->kind, __ATOMIC_RELAXED);
 	ctx->sock = msg->rcv.bind_address;
 	ctx->ptindex = t->hash_index;
 	ctx->ptlabel = t->label;

@@ -150,6 +150,8 @@ typedef struct gcp_call
 	void *pickup;
 	unsigned char pickup_watch; /* that layer's tm callbacks are on the
 								 * call's transaction (under its lock) */
+	unsigned char pickup_kind;	/* that layer's: the kind of the pickup
+								 * that claimed it last (atomic; 0 none) */
 	unsigned tindex, tlabel;
 	uint64_t tracked_ms, ringing_ms;
 	uint16_t off[GCP_F_COUNT];

@@ -42,6 +42,7 @@
 #include "gcp_rpc_change.h"
 #include "gcp_rpc_group.h"
 #include "gcp_track.h"
+#include "gcp_target.h"
 
 /* ---- replies ---- */
 
@@ -528,6 +529,7 @@ typedef struct gcp_rpc_call
 	int state;
 	int not_pickable;
 	int flags;
+	int kind; /* of the pickup that claimed it last */
 } gcp_rpc_call_t;
 
 typedef struct gcp_rpc_calls
@@ -567,6 +569,7 @@ static int gcp_rpc_visit(const gcp_call_t *c, void *arg)
 	r->state = c->state;
 	r->not_pickable = c->not_pickable;
 	r->flags = c->flags;
+	r->kind = __atomic_load_n(&c->pickup_kind, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -615,15 +618,16 @@ static const char *gcp_rpc_calls_doc[] = {
 		"Calls tracked now, oldest first: [group]. Each: group (the group at "
 		"the time the call was tracked), callee, caller, callid, seconds "
 		"(ringing, or since tracked when not ringing yet), pickable (yes/no), "
-		"state (pickable, or why not) and delivery (inject or replaces: how "
-		"a pickup would reach it now).",
+		"state (pickable, or why not), delivery (inject or replaces: how "
+		"a pickup would reach it now) and kind (group, other-group, directed "
+		"or replaces: the pickup that is taking or took it; none otherwise).",
 		0};
 
 static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 {
 	gcp_rpc_args_t a;
 	gcp_rpc_calls_t l;
-	const char *group = NULL, *state, *delivery;
+	const char *group = NULL, *state, *delivery, *kind;
 	size_t glen = 0;
 	uint64_t now;
 	int i, pickable;
@@ -668,13 +672,17 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 	for(i = 0; i < l.n; i++) {
 		state = gcp_rpc_state(&l.v[i], &pickable);
 		delivery = gcp_inject_first(l.v[i].flags) ? "inject" : "replaces";
+		kind = l.v[i].state == GCP_CALL_CLAIMED
+							   || l.v[i].state == GCP_CALL_PICKED
+					   ? gcp_kind_name(l.v[i].kind)
+					   : "none";
 		if(rpc->add(ctx, "{", &th) < 0
-				|| rpc->struct_add(th, "ssssdsss", "group", l.v[i].group,
+				|| rpc->struct_add(th, "ssssdssss", "group", l.v[i].group,
 						   "callee", l.v[i].callee, "caller", l.v[i].caller,
 						   "callid", l.v[i].callid, "seconds",
 						   (int)((now - l.v[i].since_ms) / 1000), "pickable",
 						   pickable ? "yes" : "no", "state", state, "delivery",
-						   delivery)
+						   delivery, "kind", kind)
 						   < 0) {
 			LM_ERR("gcp.calls: the reply holds %d of %d calls\n", i, l.n);
 			break;

@@ -9,8 +9,9 @@
 
 /*
  * tm plumbing for the pickup and the tracker: a transaction looked up by
- * its identifiers and made current for a while, the member's branches
- * cancelled "completed elsewhere", a reply that answers an INVITE.
+ * its identifiers and made current for a while, a request that retransmits
+ * one, the member's branches cancelled "completed elsewhere", a reply that
+ * answers an INVITE.
  */
 
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "../../core/parser/msg_parser.h"
 #include "../../core/parser/parse_cseq.h"
 #include "../../modules/tm/t_cancel.h"
+#include "../../modules/tm/tm_load.h"
 
 #include "gcp_env.h"
 #include "gcp_tm.h"
@@ -45,6 +47,25 @@ int gcp_tm_with(unsigned tindex, unsigned tlabel, gcp_t_fn fn, void *arg)
 	gcp_tmb.unref_cell(t);
 	gcp_tmb.t_sett(orig_t, orig_branch);
 	return ret;
+}
+
+/* tm's t_check_trans() comes with its extra API, bound on first use in
+ * each process (per process, like every tm binding: no shared state) */
+static tm_xapi_t _gcp_tmx;
+static int _gcp_tmx_state = 0; /* 0 not yet, 1 bound, -1 cannot */
+
+int gcp_tm_retransmission(struct sip_msg *msg)
+{
+	struct cell *t = gcp_tmb.t_gett();
+
+	if(t != NULL && t != T_UNDEFINED)
+		return 0;
+	if(_gcp_tmx_state == 0)
+		_gcp_tmx_state = tm_load_xapi(&_gcp_tmx) < 0 ? -1 : 1;
+	if(_gcp_tmx_state < 0)
+		return 0;
+	/* 0: found, its reply sent again (the end of the script unrefs it) */
+	return _gcp_tmx.t_check_trans(msg) == 0;
 }
 
 /* A 2xx answering an INVITE: tm also reports here the 200 OK of the

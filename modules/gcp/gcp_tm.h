@@ -26,6 +26,11 @@ int gcp_tm_with(unsigned tindex, unsigned tlabel, gcp_t_fn fn, void *arg);
  * of a CANCEL tm sent on the transaction's branches) */
 int gcp_tm_invite_answered(struct tmcb_params *ps);
 
+/* 1 when msg, a request with no transaction of its own yet, retransmits
+ * one tm has (tm then sent that transaction's last reply again), 0
+ * otherwise. A cfg that made msg's transaction itself gets 0. */
+int gcp_tm_retransmission(struct sip_msg *msg);
+
 /* Cancel the member's branches of a picked-up call saying it was
  * completed elsewhere (Reason cause=200), also those that answer 1xx only
  * later. No reply lock may be held. */

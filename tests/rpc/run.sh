@@ -111,7 +111,7 @@ no_calls() { expect_no_calls; }
 
 # ------------------------------------------------------------ tests
 
-ALL_TESTS="empty_start bad_inputs saved_file reload ringing_changes calls statistics jsonrpc crash"
+ALL_TESTS="empty_start bad_inputs saved_file reload ringing_changes calls calls_kind statistics jsonrpc crash"
 
 # From no file at all: a range and members via kamcmd, a call rings and is
 # picked up, no restart; then a restart keeps everything.
@@ -430,7 +430,7 @@ t_calls() {
 	echo "$calls" >"$T_DIR/gcp.calls.txt"
 	check "calls: four calls listed" test "$(grep -c '^{' <<<"$calls")" = 4
 	check "calls: every field of a call" \
-		expect "gcp.calls" "$all" '\{ group: 7001 callee: 1001 caller: sip:3001@127.0.0.1 callid: [^ ]+ seconds: [0-9]+ pickable: yes state: pickable delivery: inject \}'
+		expect "gcp.calls" "$all" '\{ group: 7001 callee: 1001 caller: sip:3001@127.0.0.1 callid: [^ ]+ seconds: [0-9]+ pickable: yes state: pickable delivery: inject kind: none \}'
 	check "calls: oldest first" \
 		test "$(sed -n 's/^[[:space:]]*callee: //p' <<<"$calls" | tr '\n' ' ')" = "1001 1007 1002 1005 "
 	check "calls: the age of the oldest call" \
@@ -438,9 +438,9 @@ t_calls() {
 	check "calls: the age of a younger call" \
 		expect "gcp.calls" "$all" 'callee: 1007 [^}]*seconds: [01] '
 	check "calls: a personal contact's call: not pickable, and why" \
-		expect "gcp.calls" "$all" 'callee: 1002 [^}]*pickable: no state: personal contact delivery: inject \}'
+		expect "gcp.calls" "$all" 'callee: 1002 [^}]*pickable: no state: personal contact delivery: inject kind: none \}'
 	check "calls: a call not ringing yet: not pickable, and why" \
-		expect "gcp.calls" "$all" 'callee: 1005 [^}]*pickable: no state: not ringing yet delivery: inject \}'
+		expect "gcp.calls" "$all" 'callee: 1005 [^}]*pickable: no state: not ringing yet delivery: inject kind: none \}'
 	check "calls: the Call-ID is the caller's" \
 		expect "gcp.calls" "$calls" "callid: $(sed -n 's/^Call-ID: *//p' "$T_DIR/cA.msg" | head -n 1 | tr -d '\r')\$"
 	check "calls: one group only (7001: three calls, oldest first)" \
@@ -453,6 +453,62 @@ t_calls() {
 	check "calls: no calls left" no_calls
 }
 
+# gcp.calls names the kind of the pickup taking each call (group,
+# directed, replaces; none while nobody does), and the statistics count
+# each kind: three calls ring, a group pickup, a directed one (**1007)
+# and a Replaces one (built from the call's Call-ID and tags as the caller
+# saw them) claim one each while the pickers' phones ring
+t_calls_kind() {
+	base_config
+	reg 1001 5601; reg 1007 5607; reg 1005 5605
+	uas m1 member_picked.xml 5601
+	uas m7 member_picked.xml 5607
+	uas m5 member_picked.xml 5605
+	uac c1 caller_picked.xml 5621 1001 -key from 3001 -key tag kd1 -key contact_port 5621 -d 300
+	sleep 0.3
+	uac c7 caller_picked.xml 5622 1007 -key from 3002 -key tag kd7 -key contact_port 5622 -d 300
+	sleep 0.3
+	uac c5 caller_picked.xml 5623 1005 -key from 3003 -key tag kd5 -key contact_port 5623 -d 300
+	sleep 0.6
+	local n calls cid tt
+	declare -A b
+	for n in picked picked_group picked_other_group picked_directed picked_replaces; do
+		b[$n]=$(gstat $n)
+	done
+	calls=$(kc gcp.calls | flat)
+	echo "$calls" >"$T_DIR/gcp.calls-ringing.txt"
+	check "calls_kind: three ringing calls, of no pickup's kind" \
+		test "$(grep -o 'state: pickable delivery: inject kind: none }' <<<"$calls" | grep -c .)" = 3
+	cid=$(msg c5 '^SIP/2.0 18' | sed -n 's/^Call-ID: *//p' | tr -d '\r')
+	tt=$(msg c5 '^SIP/2.0 18' | sed -n 's/^To: .*;tag=//p' | tr -d '\r')
+	check "calls_kind: the caller of 1005 saw its Call-ID and To tag" test -n "$cid" -a -n "$tt"
+	uas p1-phone picker_phone_slow.xml 5661 -d 2000
+	uac p1 picker_inject.xml 5641 7001 -key from 2001 -key contact_port 5661
+	uas p2-phone picker_phone_slow.xml 5662 -d 2000
+	uac p2 picker_inject.xml 5642 '**1007' -key from 2002 -key contact_port 5662
+	uas p3-phone picker_phone_slow.xml 5663 -d 2000
+	uac p3 picker_replaces_any.xml 5643 1005 -key from 2003 -key rhdr "$cid;to-tag=kd5;from-tag=$tt" -key contact_port 5663
+	sleep 1
+	calls=$(kc gcp.calls | flat)
+	echo "$calls" >"$T_DIR/gcp.calls-claimed.txt"
+	check "calls_kind: the group pickup's call" \
+		expect "gcp.calls" "$calls" 'callee: 1001 [^}]*pickable: no state: pickup in progress delivery: inject kind: group }'
+	check "calls_kind: the directed pickup's call" \
+		expect "gcp.calls" "$calls" 'callee: 1007 [^}]*pickable: no state: pickup in progress delivery: inject kind: directed }'
+	check "calls_kind: the Replaces pickup's call" \
+		expect "gcp.calls" "$calls" 'callee: 1005 [^}]*pickable: no state: pickup in progress delivery: inject kind: replaces }'
+	check "calls_kind: all three picked up" sw
+	check "calls_kind: the group picker got 1001's call" expect "its phone" "$(msg p1-phone '^INVITE ')" '^From: .*;tag=kd1'
+	check "calls_kind: the directed picker got 1007's call" expect "its phone" "$(msg p2-phone '^INVITE ')" '^From: .*;tag=kd7'
+	check "calls_kind: the Replaces picker got 1005's call" expect "its phone" "$(msg p3-phone '^INVITE ')" '^From: .*;tag=kd5'
+	check "calls_kind: no calls left" no_calls
+	declare -A want=([picked]=3 [picked_group]=1 [picked_other_group]=0 [picked_directed]=1 [picked_replaces]=1)
+	for n in picked picked_group picked_other_group picked_directed picked_replaces; do
+		check "calls_kind: gcp:$n grew by ${want[$n]}" \
+			test "$(($(gstat $n) - ${b[$n]}))" = "${want[$n]}"
+	done
+}
+
 # statistics after a known sequence of calls and pickups
 t_statistics() {
 	base_config
@@ -460,7 +516,7 @@ t_statistics() {
 	kc ul.add location s:1009 sip:1009@127.0.0.1:5609 3600 1.0 s:0 0 0 255 >/dev/null
 	local n s0
 	declare -A b
-	for n in tracked ringing picked pickup_empty pickup_denied pickup_failed; do
+	for n in tracked ringing picked picked_group picked_directed picked_replaces pickup_empty pickup_denied pickup_failed; do
 		b[$n]=$(gstat $n)
 	done
 	# two calls ring, two pickups take them, the oldest first
@@ -511,8 +567,10 @@ t_statistics() {
 	check "statistics: the personal call, a call to a non-member, a pickup" sw
 	check "statistics: no calls left" no_calls
 	kc ul.rm location s:1009 >/dev/null
-	declare -A want=([tracked]=4 [picked]=3 [pickup_empty]=2 [pickup_denied]=1 [pickup_failed]=1)
-	for n in tracked picked pickup_empty pickup_denied pickup_failed; do
+	# (every pickup here dials the group: each kind counts its own)
+	declare -A want=([tracked]=4 [picked]=3 [picked_group]=3 [picked_directed]=0 [picked_replaces]=0
+		[pickup_empty]=2 [pickup_denied]=1 [pickup_failed]=1)
+	for n in tracked picked picked_group picked_directed picked_replaces pickup_empty pickup_denied pickup_failed; do
 		check "statistics: gcp:$n grew by ${want[$n]}" \
 			test "$(($(gstat $n) - ${b[$n]}))" = "${want[$n]}"
 	done

@@ -10,6 +10,14 @@
 #             replaced), 50 pickers refused with 480, nothing left after;
 #             3 rounds of 10 pickers of two groups (7011 lists 7012) over 5
 #             calls in 7012: each picked once, each kind counted
+#   kinds     per mode, STRESS_KIND_ROUNDS rounds (default STRESS_ROUNDS) of
+#             5 calls ringing at one member and 10 pickers at once: by the
+#             group's number, by **<member> and by Replaces headers built
+#             from the calls as the wire showed them (two naming the same
+#             call): each call picked exactly once, no picker connected
+#             twice, the refused ones 480 (481 for a Replaces), the
+#             per-kind statistics and event_route[gcp:picked] as the
+#             pickups went
 #   faults    the member answers, the caller hangs up, the caller's UA
 #             never answers, the picker hangs up during a pickup (inject,
 #             replaces); the caller's UA answers gcp's CANCEL (auto)
@@ -31,14 +39,14 @@
 # in tests/lib/ports.sh), so it can run next to the other suites; one run at
 # a time (a lock). A concern is a file, tests_<concern>.sh: its test
 # functions and checks_<concern> <mode>, the checks it runs in a mode
-# (race, faults, hostile, bounds, load: one Kamailio per mode), or
+# (race, kinds, faults, hostile, bounds, load: one Kamailio per mode), or
 # checks_<concern> with a Kamailio of its own (max_calls, shm_exhaustion);
 # helpers of more than one file are in lib.sh.
 #
 #   STRESS_ROUNDS  race rounds per mode (default 20; make test runs 10)
 #   STRESS_CALLS   calls of the load test (default 10000)
 #   STRESS_TESTS   "name ..." runs only those sections:
-#                  race faults hostile bounds load max_calls shm_exhaustion
+#                  race kinds faults hostile bounds load max_calls shm_exhaustion
 #   STRESS_MODES   "inject replaces auto" (default all three)
 #   STRESS_KEEP    keep the SIPp message logs of passed tests too
 #   S_MODULE       another gcp.so to test (default modules/gcp/gcp.so)
@@ -57,18 +65,18 @@ STRESS_CALLS=${STRESS_CALLS:-10000}
 # pickup that times out; the members' phones that must ring longer send a
 # 180 every second (it restarts the timer)
 FR_INV=${S_FR_INV:-3000}
-SECTIONS=${STRESS_TESTS:-"race faults hostile bounds load max_calls shm_exhaustion"}
+SECTIONS=${STRESS_TESTS:-"race kinds faults hostile bounds load max_calls shm_exhaustion"}
 MODES=${STRESS_MODES:-"inject replaces auto"}
 NUMBERS=$OUT/numbers.txt
 : >"$NUMBERS"
 
 want() { grep -qw "$1" <<<"$SECTIONS"; }
 
-for f in tests_race.sh tests_faults.sh tests_hostile.sh tests_bounds.sh tests_load.sh tests_shm.sh; do
+for f in tests_race.sh tests_kinds.sh tests_faults.sh tests_hostile.sh tests_bounds.sh tests_load.sh tests_shm.sh; do
 	. "./$f"
 done
 # the concerns checked in each mode, in this order, on one Kamailio
-PER_MODE="race faults hostile bounds load"
+PER_MODE="race kinds faults hostile bounds load"
 
 # ------------------------------------------------------------------ main
 
@@ -111,5 +119,6 @@ done
 
 # the numbers of this run
 numbers_race
+numbers_kinds
 numbers_load
 t_summary stress
