@@ -101,8 +101,9 @@ test-deb: setup
 .PHONY: bench
 
 # the ring table alone, the cost of gcp_track() on the call path, pickup at
-# scale against the same job scripted with htable: bench/results/*.json and
-# docs/PERFORMANCE.md (bench/run.sh; BENCH_PARTS="ring callpath pickup")
+# scale against the same job scripted with htable, what busy-lamp publishing
+# costs a call: bench/results/*.json and docs/PERFORMANCE.md (bench/run.sh;
+# BENCH_PARTS="ring callpath pickup publish")
 bench: setup module
 	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
 	@bash bench/run.sh

@@ -11,6 +11,8 @@ import os
 import statistics
 import sys
 
+import report_publish
+
 # tlsf's per-block overhead in Kamailio 5.6 as built by default (memory
 # debugging on): the size field (8 bytes) and the record of the allocation
 # site (alloc_info_t: file, function, module, line; 32 bytes). mod.stats
@@ -124,6 +126,8 @@ def main():
     ring = load(res, "ring.json")
     cp = load(res, "callpath.json")
     pk = load(res, "pickup.json")
+    pub = load(res, "publish.json")
+    pubf = report_publish.figures(pub)
     L = []
     w = L.append
 
@@ -333,8 +337,10 @@ def main():
           f"{int(big):,} ringing ({fmt(shm_k)} of gcp's blocks + {hdr} allocator overhead"
           + (f" + {fmt(tmcb_k)} + {hdr} of the tm callback record" if tmcb_k else "")
           + f"); the table alone asks for at most {fmt(bytes_per_call)} (part 1) | {status(ok)} |")
+    report_publish.targets(w, pubf)
     w("")
     findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
+    report_publish.findings(w, pubf)
 
     w("## Machine and load")
     w("")
@@ -350,27 +356,29 @@ def main():
     w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
       "(parts 2 and 3 pin them to separate cores where stated).")
     w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
-      f"pickup {fmt(d.get('pickup'))} s, total {fmt(d.get('total'))} s"
+      f"pickup {fmt(d.get('pickup'))} s, busy lamps {fmt(d.get('publish'))} s, total {fmt(d.get('total'))} s"
       + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
-         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup"] else "")
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "publish"] else "")
       + ".")
     w("")
 
     part1(w, ring, ring_rows)
     part2(w, cp, cpf)
     part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr)
+    report_publish.section(w, pub, pubf)
 
     w("## Reproduce")
     w("")
     w("```")
-    w("make bench                    # all three parts, then this file")
+    w("make bench                    # all parts, then this file")
     w("BENCH_PARTS=\"ring pickup\" make bench   # some parts only (the others' JSON is reused)")
     w("```")
     w("")
     w("Ports: Kamailio on 127.0.0.1:5075 (`GCP_TEST_KPORT`) and 6575 up, SIPp parties on 6500-6999,")
     w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
     w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
-    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh` and `bench/pickup.sh`.")
+    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh` and")
+    w("`bench/publish.sh`.")
     w("`make test` does not run the benchmarks.")
     w("")
     with open(out, "w") as f:
