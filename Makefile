@@ -103,8 +103,9 @@ test-deb: setup
 # the ring table alone, the cost of gcp_track() on the call path, pickup at
 # scale against the same job scripted with htable, the kinds of pickup (the
 # empty pickup against a stateless 480, directed and Replaces pickups at
-# scale): bench/results/*.json and docs/PERFORMANCE.md (bench/run.sh;
-# BENCH_PARTS="ring callpath pickup kinds")
+# scale), other-group pickup, what busy-lamp publishing costs a call:
+# bench/results/*.json and docs/PERFORMANCE.md (bench/run.sh;
+# BENCH_PARTS="ring callpath pickup kinds other publish")
 bench: setup module
 	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
 	@bash bench/run.sh

@@ -12,6 +12,7 @@ import statistics
 import sys
 
 import report_other
+import report_publish
 
 # tlsf's per-block overhead in Kamailio 5.6 as built by default (memory
 # debugging on): the size field (8 bytes) and the record of the allocation
@@ -129,6 +130,8 @@ def main():
     og = load(res, "other.json")
     kd = load(res, "kinds.json")
     kf = kinds_figures(kd)
+    pub = load(res, "publish.json")
+    pubf = report_publish.figures(pub)
     L = []
     w = L.append
 
@@ -340,9 +343,11 @@ def main():
           + f"); the table alone asks for at most {fmt(bytes_per_call)} (part 1) | {status(ok)} |")
     report_other.target_row(w, og, status)
     kinds_targets(w, kf)
+    report_publish.targets(w, pubf)
     w("")
     findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
     kinds_findings(w, kf)
+    report_publish.findings(w, pubf)
     w("")
 
     w("## Machine and load")
@@ -359,9 +364,9 @@ def main():
     w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
       "(parts 2 and 3 pin them to separate cores where stated).")
     w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
-      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, total {fmt(d.get('total'))} s"
+      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, busy lamps {fmt(d.get('publish'))} s, total {fmt(d.get('total'))} s"
       + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
-         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other"] else "")
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other", "publish"] else "")
       + ".")
     w("")
 
@@ -370,11 +375,12 @@ def main():
     part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr)
     part4(w, kd, kf)
     report_other.part4(w, og)
+    report_publish.section(w, pub, pubf)
 
     w("## Reproduce")
     w("")
     w("```")
-    w("make bench                    # all four parts, then this file")
+    w("make bench                    # all parts, then this file")
     w("BENCH_PARTS=\"ring pickup\" make bench   # some parts only (the others' JSON is reused)")
     w("```")
     w("")
@@ -382,7 +388,7 @@ def main():
     w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
     w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
     w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh` and")
-    w("`bench/kinds.sh`.")
+    w("`bench/kinds.sh`, `bench/other.sh`, `bench/publish.sh`.")
     w("`make test` does not run the benchmarks.")
     w("")
     with open(out, "w") as f:

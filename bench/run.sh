@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make bench: the four benchmarks, side by side in one run, then
+# make bench: the benchmarks, side by side in one run, then
 # docs/PERFORMANCE.md from their JSON (bench/results/).
 #
-#   BENCH_PARTS  "ring callpath pickup kinds other" (default): the parts to run; the
-#                JSON of the others, from an earlier run, is reused
+#   BENCH_PARTS  "ring callpath pickup kinds other publish" (default):
+#                the parts to run; the JSON of the others, from an earlier run, is reused
 #
 # Kamailio on 127.0.0.1:$GCP_TEST_KPORT (5075), SIPp on ports 6500-6999,
 # files in $GCP_TEST_OUT (tests/out-bench): it runs next to the test suites.
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 RES=$BROOT/bench/results
-PARTS=${BENCH_PARTS:-"ring callpath pickup kinds other"}
+PARTS=${BENCH_PARTS:-"ring callpath pickup kinds other publish"}
 mkdir -p "$RES"
 # one run at a time in this folder and on this port
 exec 9>"$OUT/.bench.lock"
@@ -47,12 +47,13 @@ for part in $PARTS; do
 	pickup) bash bench/pickup.sh || exit 1 ;;
 	kinds) bash bench/kinds.sh || exit 1 ;;
 	other) bash bench/other.sh || exit 1 ;;
+	publish) bash bench/publish.sh || exit 1 ;;
 	*) echo "bench: unknown part $part" >&2; exit 1 ;;
 	esac
 	dur[$part]=$(($(date +%s) - t0))
 done
 # durations of parts not run now: from the earlier run
-for part in ring callpath pickup kinds other; do
+for part in ring callpath pickup kinds other publish; do
 	if [ -z "${dur[$part]:-}" ]; then
 		dur[$part]=$(python3 -c 'import json,sys
 try: print(json.loads(sys.argv[1])["duration_s"][sys.argv[2]])
@@ -83,7 +84,7 @@ d = {
     "load_end": "$(loadavg)",
     "others_start": $others_start,
     "parts_run": "$PARTS",
-    "duration_s": {"ring": ${dur[ring]}, "callpath": ${dur[callpath]}, "pickup": ${dur[pickup]}, "kinds": ${dur[kinds]}, "other": ${dur[other]}, "total": $total},
+    "duration_s": {"ring": ${dur[ring]}, "callpath": ${dur[callpath]}, "pickup": ${dur[pickup]}, "kinds": ${dur[kinds]}, "other": ${dur[other]}, "publish": ${dur[publish]}, "total": $total},
 }
 json.dump(d, open(sys.argv[1], "w"), indent=2)
 EOF
