@@ -126,14 +126,63 @@ static int blf_want(int kind, str *key, str *group, blf_want_t *w)
 static int blf_uri(
 		str *key, const gcp_lamp_view_t *v, char *buf, size_t size, str *out)
 {
-	int n = snprintf(buf, size, "sip:%.*s@%.*s", key->len, key->s,
-			(int)v->len[GCP_LF_DOMAIN], v->s[GCP_LF_DOMAIN]);
+	size_t dlen = v->len[GCP_LF_DOMAIN];
 
-	if(n < 0 || (size_t)n >= size)
+	/* (no snprintf: this runs for every call that rings, watched or not) */
+	if(4 + (size_t)key->len + 1 + dlen >= size)
 		return -1;
+	memcpy(buf, "sip:", 4);
+	memcpy(buf + 4, key->s, key->len);
+	buf[4 + key->len] = '@';
+	memcpy(buf + 5 + key->len, v->s[GCP_LF_DOMAIN], dlen);
+	buf[5 + key->len + dlen] = '\0';
 	out->s = buf;
-	out->len = n;
+	out->len = (int)(5 + key->len + dlen);
 	return 0;
+}
+
+static int blf_watched(str *uri);
+
+/* the domain of the presentity's oldest pickable call, for a presentity
+ * that shows nothing yet: all that is needed to ask whether anyone
+ * watches it, before the whole call is copied */
+typedef struct blf_domain
+{
+	gcp_lamp_view_t v;
+	char buf[GCP_MAX_URI + 1];
+} blf_domain_t;
+
+static void blf_copy_domain(const gcp_call_t *call, void *arg)
+{
+	blf_domain_t *d = arg;
+	size_t len;
+	const char *s = gcp_call_field(call, GCP_F_DOMAIN, &len);
+
+	memcpy(d->buf, s, len);
+	d->v.s[GCP_LF_DOMAIN] = d->buf;
+	d->v.len[GCP_LF_DOMAIN] = len;
+}
+
+/* 1: a pickable call, and someone watches the presentity it would show */
+static int blf_worth_showing(int kind, str *key, str *group)
+{
+	char uribuf[GCP_MAX_USER + GCP_MAX_URI + 8];
+	blf_domain_t d;
+	str uri;
+
+	memset(&d.v, 0, sizeof(d.v));
+	if(!gcp_ring_peek(gcp_ring, group->s, group->len,
+			   kind == GCP_LAMP_GROUP ? NULL : key->s,
+			   kind == GCP_LAMP_GROUP ? 0 : key->len, blf_copy_domain, &d))
+		return 0;
+	if(gcp_prm.presentity_domain.len > 0) {
+		d.v.s[GCP_LF_DOMAIN] = gcp_prm.presentity_domain.s;
+		d.v.len[GCP_LF_DOMAIN] = gcp_prm.presentity_domain.len;
+	}
+	if(d.v.len[GCP_LF_DOMAIN] == 0
+			|| blf_uri(key, &d.v, uribuf, sizeof(uribuf), &uri) < 0)
+		return 0;
+	return blf_watched(&uri);
 }
 
 /* does anyone watch this presentity? (1 when it cannot be told) */
@@ -293,12 +342,16 @@ static void blf_update_locked(int kind, str *key, str *group)
 	uint64_t now = gcp_now_ms();
 
 	lamp = gcp_lamps_find(_blf_lamps, kind, key->s, key->len);
+	/* no lamp (the common case: nobody watches): nothing more to do
+	 * unless a pickable call would be seen */
+	if(!lamp && !blf_worth_showing(kind, key, group))
+		return;
 	has = blf_want(kind, key, group, &w);
 	if(!lamp || !lamp->shows) {
 		/* nothing live shown: only what someone will see */
 		if(!has)
 			goto settle;
-		if(blf_uri(key, &w.v, uribuf, sizeof(uribuf), &uri) == 0)
+		if(lamp && blf_uri(key, &w.v, uribuf, sizeof(uribuf), &uri) == 0)
 			watched = blf_watched(&uri);
 	}
 	switch(gcp_lamp_decide(
