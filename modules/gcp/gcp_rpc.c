@@ -208,8 +208,15 @@ static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
 		gcp_store_writer_unlock();
 		gcp_cfg_free(cfg);
-		LM_ERR("%s: not saved, nothing changed: %s\n", cmd, err);
-		rpc->fault(ctx, 500, "not saved, nothing changed: %s", err);
+		/* not confirmed: not in force, and maybe in the database */
+		LM_ERR("%s: %s: %s\n", cmd,
+				ret == GCP_SAVE_UNCERTAIN ? "not in force"
+										  : "not saved, nothing changed",
+				err);
+		rpc->fault(ctx, 500, "%s: %s",
+				ret == GCP_SAVE_UNCERTAIN ? "not in force"
+										  : "not saved, nothing changed",
+				err);
 		return NULL;
 	}
 	gcp_store_writer_unlock();
@@ -225,7 +232,7 @@ static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 	}
 	/* an audit trail of every change in force */
 	LM_NOTICE(GCP_RPC_CHANGE_FMT ": saved to %s and in force\n",
-			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_path());
+			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_where());
 	return cfg;
 }
 
@@ -806,9 +813,11 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 /* ---- gcp.reload ---- */
 
 static const char *gcp_rpc_reload_doc[] = {
-		"Re-read config_file with the same rules as at start-up; an invalid "
-		"or missing file is refused and the running configuration kept. "
-		"Returns the file and the ranges and members now in force.",
+		"Re-read config_file, or the tables of db_url, with the same rules "
+		"as at start-up; an invalid or missing file, invalid rows or a "
+		"database that cannot be read are refused and the running "
+		"configuration kept. Returns the file (or database) and the ranges "
+		"and members now in force.",
 		0};
 
 static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
@@ -828,14 +837,18 @@ static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
 	if(ret < 0) {
 		LM_ERR("gcp.reload refused, the running configuration stays: %s\n",
 				err);
-		rpc->fault(ctx, 400, "%s", err);
+		/* unreadable (a database down) is no fault of the request */
+		rpc->fault(ctx, ret == GCP_RELOAD_UNREADABLE ? 500 : 400,
+				"%s: the running configuration stays", err);
 		return;
 	}
 	LM_NOTICE("gcp.reload: %zu ranges and %zu members from %s in force\n",
-			nranges, nmembers, gcp_store_path());
+			nranges, nmembers, gcp_store_where());
 	if(rpc->add(ctx, "{", &th) < 0
-			|| rpc->struct_add(th, "sdd", "file", gcp_store_path(), "ranges",
-					   (int)nranges, "members", (int)nmembers)
+			|| rpc->struct_add(th, "sdd",
+					   gcp_store_is_db() ? "database" : "file",
+					   gcp_store_where(), "ranges", (int)nranges, "members",
+					   (int)nmembers)
 					   < 0)
 		rpc->fault(ctx, 500, "reloaded, but the reply could not be built");
 }
