@@ -35,6 +35,7 @@
 #include "gcp_track.h"
 #include "gcp_pickup.h"
 #include "gcp_rpc.h"
+#include "gcp_rpc_io.h"
 #include "gcp_target.h"
 
 MODULE_VERSION
@@ -354,7 +355,7 @@ static int mod_init(void)
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}
-	if(gcp_rpc_init() < 0)
+	if(gcp_rpc_init() < 0 || gcp_rpc_io_init() < 0)
 		return -1;
 
 	if(gcp_event_init() < 0)
