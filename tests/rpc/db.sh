@@ -122,7 +122,8 @@ db_off() {
 	LOCKER=$!
 	exec 9>"$OUT/lock.fifo"
 	# the lock is taken when the transaction first reads the file
-	echo "BEGIN EXCLUSIVE; SELECT count(*) FROM version;" >&9
+	# (it waits for Kamailio's transaction in progress to end)
+	printf '.timeout 10000\nBEGIN EXCLUSIVE; SELECT count(*) FROM version;\n' >&9
 	local i
 	for i in $(seq 1 50); do
 		sqlite3 "$GCP_SQLITE" "SELECT count(*) FROM version" >/dev/null 2>&1 || return 0
