@@ -101,8 +101,10 @@ test-deb: setup
 .PHONY: bench
 
 # the ring table alone, the cost of gcp_track() on the call path, pickup at
-# scale against the same job scripted with htable: bench/results/*.json and
-# docs/PERFORMANCE.md (bench/run.sh; BENCH_PARTS="ring callpath pickup")
+# scale against the same job scripted with htable, gcp.reload of 10,000
+# members from each room (file, SQLite, PostgreSQL) and the call path
+# against the module before the database room: bench/results/*.json and
+# docs/PERFORMANCE.md (bench/run.sh; BENCH_PARTS="ring callpath pickup db")
 bench: setup module
 	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
-	@bash bench/run.sh
+	@KAMAILIO_SRC="$(KAMAILIO_SRC)" bash bench/run.sh
