@@ -33,19 +33,19 @@ START_TEST(test_rows_build_the_model)
 {
 	gcp_cfg_t *c = gcp_cfg_new(), *x;
 
-	OK(gcp_rows_add_range(c, 1, V("sales"), V("7000"), V("7099"), V("fe1"),
-			err, sizeof(err)));
-	/* an empty pool and a NULL one are no pool */
-	OK(gcp_rows_add_range(c, 2, V("support"), V("*800"), V("*899"), V(""),
-			err, sizeof(err)));
-	OK(gcp_rows_add_range(c, 3, V("other"), V("7100"), V("7199"), VNULL, err,
+	OK(gcp_rows_add_range(c, 1, V("sales"), V("7000"), V("7099"), V("fe1"), err,
 			sizeof(err)));
+	/* an empty pool and a NULL one are no pool */
+	OK(gcp_rows_add_range(
+			c, 2, V("support"), V("*800"), V("*899"), V(""), err, sizeof(err)));
+	OK(gcp_rows_add_range(
+			c, 3, V("other"), V("7100"), V("7199"), VNULL, err, sizeof(err)));
 	OK(gcp_rows_add_member(c, 4, V("1002"), V("7001"), err, sizeof(err)));
 	OK(gcp_rows_add_member(c, 5, V("1001"), V("*801"), err, sizeof(err)));
-	OK(gcp_rows_add_personal(c, 6, V("1002"), V("+15550100"), err,
-			sizeof(err)));
-	OK(gcp_rows_add_personal(c, 7, V("1002"), V("sip:mum@example.org"), err,
-			sizeof(err)));
+	OK(gcp_rows_add_personal(
+			c, 6, V("1002"), V("+15550100"), err, sizeof(err)));
+	OK(gcp_rows_add_personal(
+			c, 7, V("1002"), V("sip:mum@example.org"), err, sizeof(err)));
 	x = parse_ok("<gcp><range name=\"sales\" first=\"7000\" last=\"7099\" "
 				 "pool=\"fe1\"/><range name=\"support\" first=\"*800\" "
 				 "last=\"*899\"/><range name=\"other\" first=\"7100\" "
@@ -63,19 +63,21 @@ START_TEST(test_rows_refused)
 {
 	gcp_cfg_t *c = base_cfg();
 	/* a value with a NUL inside: "70\0" "01", 5 bytes */
-	gcp_val_t nul = {"70\0" "01", 5};
+	gcp_val_t nul = {"70\0"
+					 "01",
+			5};
 
 	REFUSED(c,
-			gcp_rows_add_range(c, 12, V("s2"), V("7050"), V("7150"), VNULL,
-					err, sizeof(err)),
+			gcp_rows_add_range(c, 12, V("s2"), V("7050"), V("7150"), VNULL, err,
+					sizeof(err)),
 			"gcp_range id 12: range \"s2\" 7050-7150 overlaps range \"sales\"");
 	REFUSED(c,
 			gcp_rows_add_range(c, 13, VNULL, V("7200"), V("7299"), VNULL, err,
 					sizeof(err)),
 			"gcp_range id 13: name is NULL");
 	REFUSED(c,
-			gcp_rows_add_range(c, 14, V("r"), VNULL, V("7299"), VNULL, err,
-					sizeof(err)),
+			gcp_rows_add_range(
+					c, 14, V("r"), VNULL, V("7299"), VNULL, err, sizeof(err)),
 			"gcp_range id 14: first_number is NULL");
 	REFUSED(c,
 			gcp_rows_add_range(c, 15, V("r"), V("7200"), V("7299"), V("p q"),
@@ -91,11 +93,9 @@ START_TEST(test_rows_refused)
 	REFUSED(c,
 			gcp_rows_add_member(c, 21, V("1001"), V("7002"), err, sizeof(err)),
 			"gcp_member id 21: user 1001 is already a member (group 7001)");
-	REFUSED(c,
-			gcp_rows_add_member(c, 22, V("1003"), nul, err, sizeof(err)),
+	REFUSED(c, gcp_rows_add_member(c, 22, V("1003"), nul, err, sizeof(err)),
 			"gcp_member id 22: group_number holds a NUL byte");
-	REFUSED(c,
-			gcp_rows_add_member(c, 23, VNULL, V("7001"), err, sizeof(err)),
+	REFUSED(c, gcp_rows_add_member(c, 23, VNULL, V("7001"), err, sizeof(err)),
 			"gcp_member id 23: username is NULL");
 	REFUSED(c,
 			gcp_rows_add_member(
@@ -109,8 +109,7 @@ START_TEST(test_rows_refused)
 			gcp_rows_add_personal(
 					c, 31, V("1001"), V("sip:nohost"), err, sizeof(err)),
 			"gcp_personal id 31: personal contact \"sip:nohost\" is not valid");
-	REFUSED(c,
-			gcp_rows_add_personal(c, 32, V("1001"), VNULL, err, sizeof(err)),
+	REFUSED(c, gcp_rows_add_personal(c, 32, V("1001"), VNULL, err, sizeof(err)),
 			"gcp_personal id 32: contact is NULL");
 	/* a value that is not NUL-terminated is taken by its length */
 	OK(gcp_rows_add_member(
@@ -263,8 +262,8 @@ static char *text_of(const gcp_cfg_t *c)
 }
 
 /* tables holding old, changed by diff(old, new), hold new */
-static void diff_reaches(tables_t *t, const gcp_cfg_t *old,
-		const gcp_cfg_t *new, size_t *nops)
+static void diff_reaches(
+		tables_t *t, const gcp_cfg_t *old, const gcp_cfg_t *new, size_t *nops)
 {
 	char *want = text_of(new), *got;
 
@@ -333,8 +332,8 @@ START_TEST(test_rows_diff_minimal)
 	gcp_cfg_free(a);
 	a = gcp_cfg_clone(b);
 	/* a range changed: its row only */
-	OK(gcp_cfg_range_update(b, "support", "*800", "*850", "p2", err,
-			sizeof(err)));
+	OK(gcp_cfg_range_update(
+			b, "support", "*800", "*850", "p2", err, sizeof(err)));
 	diff_reaches(&T, a, b, &n);
 	ck_assert_uint_eq(n, 2);
 	gcp_cfg_free(a);
