@@ -126,42 +126,6 @@ mem_now() {
 	esac
 }
 
-# the last statistics row of a SIPp: "<epoch> <successful> <failed>"
-sipp_now() {
-	awk -F';' '
-		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "CurrentTime") t = i;
-			if ($i == "SuccessfulCall(C)") s = i; if ($i == "FailedCall(C)") f = i }; next }
-		{ split($t, a, "\t"); ts = a[3]; if (ts == "") ts = $t; sv = $s; fv = $f }
-		END { printf "%s %d %d\n", ts, sv, fv }' "$OUT/sipp-$1.csv" 2>/dev/null
-}
-
-# CPU time in ns of a process and its threads: pid_cpu_ns <pid>
-pid_cpu_ns() {
-	local t v sum=0
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r v _ <"$t" 2>/dev/null || continue
-		sum=$((sum + v))
-	done
-	echo "$sum"
-}
-
-# "<busy> <total>" jiffies of CPU <n> from /proc/stat: cpu_jiffies <n>
-cpu_jiffies() {
-	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i
-		print t - $5 - $6, t }' /proc/stat
-}
-
-# wait for a new statistics row of SIPp <name>; prints it
-sipp_next_row() {
-	local name=$1 rows i
-	rows=$(wc -l <"$OUT/sipp-$name.csv" 2>/dev/null || echo 0)
-	for i in $(seq 1 300); do
-		[ "$(wc -l <"$OUT/sipp-$name.csv" 2>/dev/null || echo 0)" -gt "$rows" ] && break
-		sleep 0.01
-	done
-	sipp_now "$name"
-}
-
 # ---- set-up ----
 cp "$OUT/gcp.xml.bench" "$OUT/gcp.xml"
 for name in "${NAMES[@]}"; do

@@ -3,8 +3,10 @@
 #   kamailio-bench.cfg  cfg/kamailio.cfg as it is, with the gcp_track() block
 #                       (the call and the switch that logs its result) inside
 #                       "#!ifndef BENCH_NO_TRACK": -A BENCH_NO_TRACK is the
-#                       same cfg without gcp_track(); and max_ring_time 600 s
-#                       (the pickup benchmark rings calls for minutes)
+#                       same cfg without gcp_track(); max_ring_time 600 s
+#                       (the pickup benchmark rings calls for minutes) and
+#                       max_pickup_attempts 255 (its callers refuse every
+#                       pickup: a call is claimed again and again)
 #   routing-cases.cfg   copied from cfg/ (both cfgs include it)
 #   gcp.xml             range 70000-70999: 1,000 groups, one member each
 #                       (users 10000-10999, user 10000+i in group 70000+i)
@@ -27,7 +29,9 @@ awk '
 	# the pickup benchmark keeps calls ringing for minutes: the safety net
 	# max_ring_time (300 s by default) as long as the htable script keeps
 	# its calls (autoexpire=600)
-	/^modparam\("gcp", "config_file"/ { print "modparam(\"gcp\", \"max_ring_time\", 600)"; mrt = 1 }
+	# and their callers refuse every pickup, so each call is claimed
+	# thousands of times: max_pickup_attempts (5 by default) at its limit
+	/^modparam\("gcp", "config_file"/ { print "modparam(\"gcp\", \"max_ring_time\", 600)"; print "modparam(\"gcp\", \"max_pickup_attempts\", 255)"; mrt = 1 }
 	# the switch on $rc that follows ends at the first line "\t}"
 	inblk && /^\t}[ \t]*$/ { print "#!endif"; inblk = 0; done = 1 }
 	END { if (!done || !mrt) exit 3 }

@@ -11,6 +11,8 @@ import os
 import statistics
 import sys
 
+import report_other
+
 # tlsf's per-block overhead in Kamailio 5.6 as built by default (memory
 # debugging on): the size field (8 bytes) and the record of the allocation
 # site (alloc_info_t: file, function, module, line; 32 bytes). mod.stats
@@ -124,6 +126,7 @@ def main():
     ring = load(res, "ring.json")
     cp = load(res, "callpath.json")
     pk = load(res, "pickup.json")
+    og = load(res, "other.json")
     db = load(res, "db.json")
     dbf = db_figures(db)
     L = []
@@ -335,6 +338,7 @@ def main():
           f"{int(big):,} ringing ({fmt(shm_k)} of gcp's blocks + {hdr} allocator overhead"
           + (f" + {fmt(tmcb_k)} + {hdr} of the tm callback record" if tmcb_k else "")
           + f"); the table alone asks for at most {fmt(bytes_per_call)} (part 1) | {status(ok)} |")
+    report_other.target_row(w, og, status)
     db_targets(w, dbf)
     w("")
     findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
@@ -353,29 +357,31 @@ def main():
     w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
       "(parts 2 and 3 pin them to separate cores where stated).")
     w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
-      f"pickup {fmt(d.get('pickup'))} s, database {fmt(d.get('db'))} s, total {fmt(d.get('total'))} s"
+      f"pickup {fmt(d.get('pickup'))} s, other-group {fmt(d.get('other'))} s, database {fmt(d.get('db'))} s, "
+      f"total {fmt(d.get('total'))} s"
       + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
-         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "db"] else "")
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "other", "db"] else "")
       + ".")
     w("")
 
     part1(w, ring, ring_rows)
     part2(w, cp, cpf)
     part3(w, pk, impls, sizes, small, g, lat_small, tmcb_k, hdr)
-    part4(w, db, dbf)
+    report_other.part4(w, og)
+    part5(w, db, dbf)
 
     w("## Reproduce")
     w("")
     w("```")
-    w("make bench                    # all four parts, then this file")
+    w("make bench                    # all five parts, then this file")
     w("BENCH_PARTS=\"ring pickup\" make bench   # some parts only (the others' JSON is reused)")
     w("```")
     w("")
     w("Ports: Kamailio on 127.0.0.1:5075 (`GCP_TEST_KPORT`) and 6575 up, SIPp parties on 6500-6999,")
     w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
     w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
-    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh` and")
-    w("`bench/db.sh`.")
+    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh`,")
+    w("`bench/other.sh` and `bench/db.sh`.")
     w("`make test` does not run the benchmarks.")
     w("")
     with open(out, "w") as f:
@@ -435,11 +441,11 @@ def db_targets(w, f):
           f"per call, {fmt(f.get('gcp_ratio'), 4)} × in gcp's functions | {status(ok)} |")
 
 
-def part4(w, db, f):
+def part5(w, db, f):
     if not db:
         return
     cp = db["callpath"]
-    w("## Part 4: the configuration in a database")
+    w("## Part 5: the configuration in a database")
     w("")
     w(f"`bench/db.sh`. {db['members']:,} members (one in ten with a personal contact) in each room:")
     w("the XML file, SQLite (db_sqlite) and a PostgreSQL server of the benchmark's own on a unix")

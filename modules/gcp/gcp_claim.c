@@ -9,7 +9,8 @@
 
 /*
  * Which call a pickup gets: the next one its target names (the group's
- * oldest, the member's oldest, the one a Replaces header names), skipping
+ * oldest, or a listed group's for other-group pickup, the member's oldest,
+ * the one a Replaces header names), skipping
  * and blocking the calls no pickup can reach by their own fault (no
  * Contact or early dialog for a Replaces INVITE, no tm branch left,
  * attempts used up).
@@ -19,8 +20,11 @@
 #include "../../core/dset.h"
 #include "../../modules/tm/h_table.h"
 
+#include <string.h>
+
 #include "gcp_env.h"
 #include "gcp_claim.h"
+#include "gcp_ring_multi.h"
 #include "gcp_tm.h"
 #include "gcp_track.h"
 
@@ -49,9 +53,29 @@ static void gcp_claim_refuse(gcp_call_t *call, int reason)
 	gcp_ring_unref(gcp_ring, call);
 }
 
-/* The next call the target names, claimed: the group's oldest, the
- * member's oldest, or the one the Replaces header names (once). *found is
- * set when a Replaces header named a tracked call. */
+/* A group that lists others (other-group pickup): its own oldest call,
+ * then each listed group's oldest in list order (other_group_order
+ * "priority"), or the longest ringing among them all ("age"). */
+static gcp_call_t *gcp_claim_group(gcp_target_t *t)
+{
+	gcp_ring_name_t g[GCP_MAX_ALSO + 1];
+	size_t i, n = 0;
+
+	g[n].s = t->group.s;
+	g[n++].len = t->group.len;
+	for(i = 0; i < t->nalso && i < GCP_MAX_ALSO; i++) {
+		g[n].s = t->also[i];
+		g[n++].len = strlen(t->also[i]);
+	}
+	if(gcp_prm.other_group_order == GCP_ORDER_AGE)
+		return gcp_ring_claim_oldest(gcp_ring, g, n, NULL);
+	return gcp_ring_claim_first(gcp_ring, g, n, NULL);
+}
+
+/* The next call the target names, claimed: the group's oldest (or a
+ * listed group's), the member's oldest, or the one the Replaces header
+ * names (once). *found is set when a Replaces header named a tracked
+ * call. */
 static gcp_call_t *gcp_claim_next(gcp_target_t *t, int *tries, int *found)
 {
 	gcp_call_t *call = NULL;
@@ -59,6 +83,8 @@ static gcp_call_t *gcp_claim_next(gcp_target_t *t, int *tries, int *found)
 
 	switch(t->kind) {
 		case GCP_KIND_GROUP:
+			if(t->nalso > 0)
+				return gcp_claim_group(t);
 			return gcp_ring_claim(gcp_ring, t->group.s, t->group.len);
 		case GCP_KIND_DIRECTED:
 			return gcp_ring_claim_callee(gcp_ring, t->group.s, t->group.len,

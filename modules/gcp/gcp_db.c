@@ -274,9 +274,10 @@ static long id_of(db_val_t *v)
 	}
 }
 
-/* one row of table k (id, key, value columns) into cfg */
-static int add_row(
-		gcp_cfg_t *cfg, gcp_row_kind_t k, db_val_t *v, char *err, size_t errlen)
+/* one row of table k (id, key, value columns, then the position where the
+ * table has one) into cfg, a group list's into lists */
+static int add_row(gcp_cfg_t *cfg, gcp_rows_lists_t *lists, gcp_row_kind_t k,
+		db_val_t *v, char *err, size_t errlen)
 {
 	long id = id_of(&v[0]);
 	gcp_val_t x[4];
@@ -296,17 +297,24 @@ static int add_row(
 			return gcp_rows_add_member(cfg, id, x[0], x[1], err, errlen);
 		case GCP_ROW_PERSONAL:
 			return gcp_rows_add_personal(cfg, id, x[0], x[1], err, errlen);
+		case GCP_ROW_GROUP_LIST:
+			if(VAL_NULL(&v[3]))
+				return gcp_fail(err, errlen, "%s id %ld: column %s is NULL",
+						_t[k].name.s, id, _t[k].pos.s);
+			return gcp_rows_lists_row(
+					lists, id, x[0], id_of(&v[3]), x[1], err, errlen);
 		default:
 			return 0;
 	}
 }
 
-/* every row of table k into cfg, a list in the order of its positions */
-static int read_table(
-		gcp_cfg_t *cfg, gcp_row_kind_t k, char *err, size_t errlen)
+/* every row of table k into cfg (group lists into lists), a list in the
+ * order of its positions */
+static int read_table(gcp_cfg_t *cfg, gcp_rows_lists_t *lists, gcp_row_kind_t k,
+		char *err, size_t errlen)
 {
 	tnames_t *t = &_t[k];
-	db_key_t cols[5];
+	db_key_t cols[6];
 	db1_res_t *res = NULL;
 	int ncols = 0, i, rc = 0, fetch;
 
@@ -314,6 +322,8 @@ static int read_table(
 	cols[ncols++] = &t->key;
 	for(i = 0; i < t->ncols; i++)
 		cols[ncols++] = &t->cols[i];
+	if(t->pos.s)
+		cols[ncols++] = &t->pos;
 	fetch = DB_CAPABILITY(_dbf, DB_CAP_FETCH);
 	if(_dbf.use_table(_con, &t->name) < 0
 			|| _dbf.query(_con, NULL, NULL, NULL, cols, 0, ncols,
@@ -334,8 +344,8 @@ static int read_table(
 				rc = gcp_fail(err, errlen, "table %s: a row has %d columns",
 						t->name.s, ROW_N(&RES_ROWS(res)[i]));
 			else
-				rc = add_row(
-						cfg, k, ROW_VALUES(&RES_ROWS(res)[i]), err, errlen);
+				rc = add_row(cfg, lists, k, ROW_VALUES(&RES_ROWS(res)[i]), err,
+						errlen);
 			if(rc < 0)
 				rc = GCP_DB_INVALID;
 		}
@@ -390,6 +400,7 @@ static int check_versions(char *err, size_t errlen)
 int gcp_db_load(gcp_cfg_t **out, char *err, size_t errlen)
 {
 	char e[GCP_ERR_LEN];
+	gcp_rows_lists_t *lists;
 	gcp_cfg_t *cfg;
 	int k, rc;
 
@@ -410,14 +421,19 @@ int gcp_db_load(gcp_cfg_t **out, char *err, size_t errlen)
 		tx_abort();
 		return gcp_fail(err, errlen, "out of memory");
 	}
-	for(k = GCP_ROW_RANGE; k <= GCP_ROW_PERSONAL; k++) {
-		rc = read_table(cfg, k, e, sizeof(e));
-		if(rc < 0) {
-			tx_abort();
-			gcp_cfg_free(cfg);
-			gcp_fail(err, errlen, "%s", e);
-			return rc;
-		}
+	lists = gcp_rows_lists_new();
+	rc = lists ? 0 : gcp_fail(e, sizeof(e), "out of memory");
+	for(k = GCP_ROW_RANGE; rc == 0 && k < GCP_ROW_KINDS; k++)
+		rc = read_table(cfg, lists, k, e, sizeof(e));
+	/* the lists once every range is there */
+	if(rc == 0 && gcp_rows_lists_add(lists, cfg, e, sizeof(e)) < 0)
+		rc = GCP_DB_INVALID;
+	gcp_rows_lists_free(lists);
+	if(rc < 0) {
+		tx_abort();
+		gcp_cfg_free(cfg);
+		gcp_fail(err, errlen, "%s", e);
+		return rc;
 	}
 	/* nothing was written: a failed commit only ends the read */
 	if(tx_commit() < 0)

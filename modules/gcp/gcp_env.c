@@ -41,6 +41,8 @@ gcp_params_t gcp_prm = {
 		.directed_prefix = str_init("**"),
 		.directed_scope_name = "any",
 		.directed_scope = 0,
+		.other_group_order_name = "priority",
+		.other_group_order = GCP_ORDER_PRIORITY,
 };
 
 gcp_stats_t gcp_st;

@@ -28,6 +28,10 @@
 #define GCP_MODE_REPLACES 2
 #define GCP_MODE_AUTO 3
 
+/* other_group_order (gcp_prm.other_group_order) */
+#define GCP_ORDER_PRIORITY 0 /* the own group, then each listed one */
+#define GCP_ORDER_AGE 1		 /* the longest ringing among them all */
+
 typedef struct gcp_params
 {
 	char *config_file; /* absolute once mod_init() resolved it */
@@ -58,6 +62,9 @@ typedef struct gcp_params
 	str directed_prefix;
 	char *directed_scope_name; /* as given: any or group */
 	int directed_scope;		   /* GCP_SCOPE_* of directed_scope_name */
+	/* which call of a group and the groups it lists a pickup takes */
+	char *other_group_order_name; /* as given: priority or age */
+	int other_group_order;		  /* GCP_ORDER_* of the name */
 } gcp_params_t;
 
 extern gcp_params_t gcp_prm;

@@ -30,6 +30,9 @@
 #define GCP_MAX_PERSONAL 200				 /* personal contacts per member */
 #define GCP_MAX_FILE_SIZE (16 * 1024 * 1024) /* the XML file, bytes */
 
+/* other groups one group lists (other-group pickup) */
+#define GCP_MAX_ALSO 10
+
 /* a tracked call's strings: a longer one is not tracked (To tag: the call
  * is not pickable); the group and the member are the configuration's */
 #define GCP_MAX_URI 255		  /* From URI, Contact URI, source address */

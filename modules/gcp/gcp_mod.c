@@ -98,6 +98,7 @@ static param_export_t params[] = {
 	{"max_pickup_attempts", PARAM_INT, &gcp_prm.max_pickup_attempts},
 	{"directed_prefix", PARAM_STR, &gcp_prm.directed_prefix},
 	{"directed_scope", PARAM_STRING, &gcp_prm.directed_scope_name},
+	{"other_group_order", PARAM_STRING, &gcp_prm.other_group_order_name},
 	{0, 0, 0}
 };
 
@@ -277,6 +278,16 @@ static int mod_init(void)
 		LM_ERR("directed_scope \"%s\" is unknown: use \"any\" or "
 			   "\"group\"\n",
 				gcp_prm.directed_scope_name);
+		return -1;
+	}
+	if(strcasecmp(gcp_prm.other_group_order_name, "priority") == 0) {
+		gcp_prm.other_group_order = GCP_ORDER_PRIORITY;
+	} else if(strcasecmp(gcp_prm.other_group_order_name, "age") == 0) {
+		gcp_prm.other_group_order = GCP_ORDER_AGE;
+	} else {
+		LM_ERR("other_group_order \"%s\" is unknown: use \"priority\" or "
+			   "\"age\"\n",
+				gcp_prm.other_group_order_name);
 		return -1;
 	}
 	if(gcp_prm.auto_timeout < 100) {

@@ -28,9 +28,7 @@
 #include "gcp_ascii.h"
 #include "gcp_model.h"
 
-#define NUMBER_RULE                                                \
-	"digits, optionally led by one '*' or '#', at most " GCP_XSTR( \
-			GCP_MAX_NUMBER) " characters"
+#define NUMBER_RULE GCP_NUMBER_RULE
 #define NAME_RULE \
 	"1 to " GCP_XSTR(GCP_MAX_NAME) " characters of A-Z a-z 0-9 _ . -"
 #define USER_RULE "letters, digits and -_.!~*'()&=+$,;?/"
@@ -304,6 +302,12 @@ static int sorted_insert(
 	return 0;
 }
 
+int gcp_cfg_arr_insert(
+		void **arr, size_t *n, size_t pos, const void *elem, size_t sz)
+{
+	return sorted_insert(arr, n, pos, elem, sz);
+}
+
 static void range_clear(gcp_range_t *r)
 {
 	free(r->name);
@@ -323,6 +327,16 @@ static void member_clear(gcp_member_t *m)
 	free(m->personal);
 }
 
+void gcp_cfg_list_clear(gcp_group_list_t *l)
+{
+	size_t i;
+
+	free(l->group);
+	for(i = 0; i < l->nalso; i++)
+		free(l->also[i]);
+	free(l->also);
+}
+
 gcp_cfg_t *gcp_cfg_new(void)
 {
 	return calloc(1, sizeof(gcp_cfg_t));
@@ -340,6 +354,9 @@ void gcp_cfg_free(gcp_cfg_t *cfg)
 	for(i = 0; i < cfg->nmembers; i++)
 		member_clear(&cfg->members[i]);
 	free(cfg->members);
+	for(i = 0; i < cfg->nlists; i++)
+		gcp_cfg_list_clear(&cfg->lists[i]);
+	free(cfg->lists);
 	free(cfg);
 }
 
@@ -366,6 +383,12 @@ static size_t sorted_pos(const void *base, size_t n, size_t size,
 			hi = mid;
 	}
 	return lo;
+}
+
+size_t gcp_cfg_sorted_pos(const void *base, size_t n, size_t sz, size_t key_off,
+		const char *key, int *found)
+{
+	return sorted_pos(base, n, sz, key_off, key, found);
 }
 
 static size_t range_pos(const gcp_cfg_t *cfg, const char *name, int *found)
@@ -449,6 +472,48 @@ static int range_reserved(const char *first, const char *last)
 	return strcmp(last, lo) >= 0 && strcmp(hi, first) >= 0;
 }
 
+/* A change of range r to first..last (both NULL: its removal) may leave
+ * no group of a list (one that has a list or one listed) outside every
+ * range: -1 and err naming the first such group. */
+static int lists_keep(const gcp_cfg_t *cfg, const gcp_range_t *r,
+		const char *first, const char *last, char *err, size_t errlen)
+{
+	const gcp_group_list_t *l;
+	const char *g;
+	size_t i, j;
+
+	for(i = 0; i < cfg->nlists; i++) {
+		l = &cfg->lists[i];
+		for(j = 0; j <= l->nalso; j++) {
+			/* j == nalso: the group that has the list */
+			g = j < l->nalso ? l->also[j] : l->group;
+			if(!range_has(r, g, strlen(g))
+					|| (first && interval_has(first, last, g, strlen(g))))
+				continue;
+			if(!first && j < l->nalso)
+				return gcp_fail(err, errlen,
+						"range \"%s\" cannot be removed: its group %s is "
+						"listed by group %s",
+						r->name, g, l->group);
+			if(!first)
+				return gcp_fail(err, errlen,
+						"range \"%s\" cannot be removed: its group %s has a "
+						"list of other groups (clear it first)",
+						r->name, g);
+			if(j < l->nalso)
+				return gcp_fail(err, errlen,
+						"range \"%s\" %s-%s would leave group %s, listed by "
+						"group %s, in no range",
+						r->name, first, last, g, l->group);
+			return gcp_fail(err, errlen,
+					"range \"%s\" %s-%s would leave group %s, which has a "
+					"list of other groups, in no range",
+					r->name, first, last, g);
+		}
+	}
+	return 0;
+}
+
 static int range_check(const gcp_cfg_t *cfg, const gcp_range_t *self,
 		const char *name, const char *first, const char *last, const char *pool,
 		char *err, size_t errlen)
@@ -513,6 +578,8 @@ static int range_check(const gcp_cfg_t *cfg, const gcp_range_t *self,
 					"no range",
 					name, first, last, m->user, m->group);
 	}
+	if(self)
+		return lists_keep(cfg, self, first, last, err, errlen);
 	return 0;
 }
 
@@ -606,6 +673,8 @@ int gcp_cfg_range_remove(
 	if(n)
 		return gcp_fail(err, errlen, "range \"%s\" still has %zu member%s",
 				name, n, n == 1 ? "" : "s");
+	if(lists_keep(cfg, r, NULL, NULL, err, errlen) < 0)
+		return -1;
 	range_clear(r);
 	memmove(r, r + 1, (cfg->nranges - pos - 1) * sizeof(*r));
 	cfg->nranges--;

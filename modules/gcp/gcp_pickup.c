@@ -685,12 +685,19 @@ static int gcp_pickup_target(struct sip_msg *msg, gcp_target_t *target)
 		return -1;
 	}
 	ctx->kind = target->kind;
+	/* a group pickup that took a listed group's call */
+	if(ctx->kind == GCP_KIND_GROUP
+			&& (call->len[GCP_F_GROUP] != target->group.len
+					|| memcmp(gcp_call_field(call, GCP_F_GROUP, NULL),
+							   target->group.s, target->group.len)
+							   != 0))
+		ctx->kind = GCP_KIND_OTHER_GROUP;
 	ctx->sock = msg->rcv.bind_address;
 	ctx->ptindex = t->hash_index;
 	ctx->ptlabel = t->label;
 	LM_INFO("%s pickup by %.*s: call %.*s from %.*s to %.*s in group %.*s\n",
-			gcp_kind_name(target->kind), GCP_LOG_LEN(from->uri.len),
-			from->uri.s, GCP_CALLID_ARGS(call), call->len[GCP_F_CALLER],
+			gcp_kind_name(ctx->kind), GCP_LOG_LEN(from->uri.len), from->uri.s,
+			GCP_CALLID_ARGS(call), call->len[GCP_F_CALLER],
 			gcp_call_field(call, GCP_F_CALLER, NULL), call->len[GCP_F_CALLEE],
 			gcp_call_field(call, GCP_F_CALLEE, NULL), call->len[GCP_F_GROUP],
 			gcp_call_field(call, GCP_F_GROUP, NULL));

@@ -623,6 +623,46 @@ int gcp_ring_claim_dialog(gcp_ring_t *ring, const char *callid, size_t cidlen,
 	return rc;
 }
 
+int gcp_ring_oldest_ms(
+		gcp_ring_t *ring, const char *group, size_t len, uint64_t *ms)
+{
+	unsigned bucket;
+	gcp_group_t *g;
+	int rc = 0;
+
+	if(!ring || !group || len == 0 || len > GCP_RING_MAX_NUMBER)
+		return 0;
+	bucket = group_bucket(ring, group, len);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	g = group_find(ring, bucket, group, len);
+	if(g && g->pk_head) {
+		*ms = g->pk_head->ringing_ms;
+		rc = 1;
+	}
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return rc;
+}
+
+gcp_call_t *gcp_ring_claim_older(
+		gcp_ring_t *ring, const char *group, size_t len, uint64_t max_ms)
+{
+	unsigned bucket;
+	gcp_group_t *g;
+	gcp_call_t *c = NULL;
+
+	if(!ring || !group || len == 0 || len > GCP_RING_MAX_NUMBER)
+		return NULL;
+	bucket = group_bucket(ring, group, len);
+	lock_slot(ring, group_lock_of(ring, bucket));
+	g = group_find(ring, bucket, group, len);
+	if(g && g->pk_head && g->pk_head->ringing_ms <= max_ms) {
+		c = g->pk_head;
+		claim_locked(ring, c);
+	}
+	unlock_slot(ring, group_lock_of(ring, bucket));
+	return c;
+}
+
 int gcp_ring_release(gcp_ring_t *ring, gcp_call_t *call)
 {
 	unsigned bucket;

@@ -242,6 +242,18 @@ int gcp_ring_claim_dialog(gcp_ring_t *ring, const char *callid, size_t cidlen,
 		const char *tag1, size_t len1, const char *tag2, size_t len2,
 		gcp_call_t **out);
 
+/* For a claim across groups (gcp_ring_multi.h): the ringing time of the
+ * group's oldest pickable call, read under its lock: 1 and *ms, or 0 when
+ * the group has none. */
+int gcp_ring_oldest_ms(
+		gcp_ring_t *ring, const char *group, size_t len, uint64_t *ms);
+
+/* As gcp_ring_claim(), but only when the group's oldest pickable call
+ * started ringing at or before max_ms; NULL otherwise (none, or only
+ * younger ones: the one seen was claimed meanwhile). */
+gcp_call_t *gcp_ring_claim_older(
+		gcp_ring_t *ring, const char *group, size_t len, uint64_t max_ms);
+
 /* Give a claim back: CLAIMED -> RINGING, in ringing-time order, when the
  * call is still linked. Returns 1 when pickable again, else 0. The
  * claimer's reference is kept (unref it separately). */

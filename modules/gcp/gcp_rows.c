@@ -118,6 +118,111 @@ int gcp_rows_add_personal(gcp_cfg_t *cfg, long id, gcp_val_t user,
 	return rc < 0 ? row_fail(GCP_ROW_PERSONAL, id, e, err, errlen) : 0;
 }
 
+/* ------------------------------------------------------ group lists */
+
+typedef struct list_row
+{
+	long id, pos;
+	char *group, *also;
+} list_row_t;
+
+struct gcp_rows_lists
+{
+	list_row_t *r;
+	size_t n, cap;
+};
+
+gcp_rows_lists_t *gcp_rows_lists_new(void)
+{
+	return calloc(1, sizeof(gcp_rows_lists_t));
+}
+
+void gcp_rows_lists_free(gcp_rows_lists_t *l)
+{
+	size_t i;
+
+	if(!l)
+		return;
+	for(i = 0; i < l->n; i++) {
+		free(l->r[i].group);
+		free(l->r[i].also);
+	}
+	free(l->r);
+	free(l);
+}
+
+int gcp_rows_lists_row(gcp_rows_lists_t *l, long id, gcp_val_t group, long pos,
+		gcp_val_t also, char *err, size_t errlen)
+{
+	char e[GCP_ERR_LEN];
+	list_row_t r = {id, pos, NULL, NULL};
+	list_row_t *p;
+	int rc;
+
+	rc = val_str(group, "group_number", 0, &r.group, e, sizeof(e));
+	if(rc == 0)
+		rc = val_str(also, "also_number", 0, &r.also, e, sizeof(e));
+	if(rc == 0 && l->n == l->cap) {
+		p = realloc(l->r, (l->cap ? 2 * l->cap : 16) * sizeof(*p));
+		if(p == NULL)
+			rc = gcp_fail(e, sizeof(e), "out of memory");
+		else {
+			l->r = p;
+			l->cap = l->cap ? 2 * l->cap : 16;
+		}
+	}
+	if(rc < 0) {
+		free(r.group);
+		free(r.also);
+		return row_fail(GCP_ROW_GROUP_LIST, id, e, err, errlen);
+	}
+	l->r[l->n++] = r;
+	return 0;
+}
+
+/* by group, then position (then id: a tie keeps the rows' order) */
+static int list_row_cmp(const void *a, const void *b)
+{
+	const list_row_t *x = a, *y = b;
+	int c = strcmp(x->group, y->group);
+
+	if(c)
+		return c;
+	if(x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+int gcp_rows_lists_add(
+		gcp_rows_lists_t *l, gcp_cfg_t *cfg, char *err, size_t errlen)
+{
+	char e[GCP_ERR_LEN];
+	const char **also;
+	size_t i, j, k;
+	long bad;
+	int rc = 0;
+
+	if(l->n == 0)
+		return 0;
+	qsort(l->r, l->n, sizeof(list_row_t), list_row_cmp);
+	also = malloc(l->n * sizeof(char *));
+	if(also == NULL)
+		return gcp_fail(err, errlen, "out of memory");
+	for(i = 0; rc == 0 && i < l->n; i = j) {
+		for(j = i; j < l->n && strcmp(l->r[j].group, l->r[i].group) == 0; j++)
+			also[j - i] = l->r[j].also;
+		bad = -1;
+		if(gcp_cfg_group_add(
+				   cfg, l->r[i].group, also, j - i, &bad, e, sizeof(e))
+				< 0) {
+			k = (bad >= 0 && (size_t)bad < j - i) ? i + (size_t)bad : i;
+			rc = row_fail(GCP_ROW_GROUP_LIST, l->r[k].id, e, err, errlen);
+		}
+	}
+	free(also);
+	return rc;
+}
+
 /* ------------------------------------------------------- row changes */
 
 typedef struct emit
@@ -173,6 +278,21 @@ static int personal_ins(emit_t *e, const gcp_member_t *m)
 
 	for(i = 0; i < m->npersonal; i++) {
 		rc = op_ins(e, GCP_ROW_PERSONAL, m->user, m->personal[i], NULL, NULL,
+				(int)i);
+		if(rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* a group's list, at positions 0..n-1 */
+static int list_ins(emit_t *e, const gcp_group_list_t *g)
+{
+	size_t i;
+	int rc;
+
+	for(i = 0; i < g->nalso; i++) {
+		rc = op_ins(e, GCP_ROW_GROUP_LIST, g->group, g->also[i], NULL, NULL,
 				(int)i);
 		if(rc < 0)
 			return rc;
@@ -278,6 +398,41 @@ static int members_diff(
 	return rc;
 }
 
+static int list_eq(const gcp_group_list_t *a, const gcp_group_list_t *b)
+{
+	size_t i;
+
+	if(a->nalso != b->nalso)
+		return 0;
+	for(i = 0; i < a->nalso; i++)
+		if(strcmp(a->also[i], b->also[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int lists_diff(emit_t *e, const gcp_cfg_t *o, const gcp_cfg_t *n)
+{
+	size_t i = 0, j = 0;
+	const gcp_group_list_t *a, *b;
+	int s, rc = 0;
+
+	while(rc == 0 && (i < o->nlists || j < n->nlists)) {
+		a = i < o->nlists ? &o->lists[i] : NULL;
+		b = j < n->nlists ? &n->lists[j] : NULL;
+		s = side(a ? a->group : NULL, b ? b->group : NULL);
+		if(s < 0)
+			rc = op_del(e, GCP_ROW_GROUP_LIST, a->group);
+		else if(s > 0 || !list_eq(a, b)) {
+			rc = op_del(e, GCP_ROW_GROUP_LIST, b->group);
+			if(rc == 0)
+				rc = list_ins(e, b);
+		}
+		i += s <= 0;
+		j += s >= 0;
+	}
+	return rc;
+}
+
 int gcp_rows_diff(const gcp_cfg_t *old, const gcp_cfg_t *new, gcp_row_f f,
 		void *ctx, size_t *n)
 {
@@ -293,6 +448,8 @@ int gcp_rows_diff(const gcp_cfg_t *old, const gcp_cfg_t *new, gcp_row_f f,
 		rc = members_diff(&e, old, new, 0);
 	if(rc == 0)
 		rc = members_diff(&e, old, new, 1);
+	if(rc == 0)
+		rc = lists_diff(&e, old, new);
 	if(n)
 		*n = e.n;
 	return rc;
@@ -308,7 +465,9 @@ int gcp_rows_replace(const gcp_cfg_t *cfg, gcp_row_f f, void *ctx, size_t *n)
 		*n = 0;
 	if(!cfg || !f)
 		return -1;
-	rc = op_del(&e, GCP_ROW_PERSONAL, NULL);
+	rc = op_del(&e, GCP_ROW_GROUP_LIST, NULL);
+	if(rc == 0)
+		rc = op_del(&e, GCP_ROW_PERSONAL, NULL);
 	if(rc == 0)
 		rc = op_del(&e, GCP_ROW_MEMBER, NULL);
 	if(rc == 0)
@@ -319,6 +478,8 @@ int gcp_rows_replace(const gcp_cfg_t *cfg, gcp_row_f f, void *ctx, size_t *n)
 		rc = member_ins(&e, &cfg->members[i]);
 	for(i = 0; rc == 0 && i < cfg->nmembers; i++)
 		rc = personal_ins(&e, &cfg->members[i]);
+	for(i = 0; rc == 0 && i < cfg->nlists; i++)
+		rc = list_ins(&e, &cfg->lists[i]);
 	if(n)
 		*n = e.n;
 	return rc;

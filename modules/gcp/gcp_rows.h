@@ -40,7 +40,7 @@ typedef enum gcp_row_kind
 	GCP_ROW_RANGE = 0,
 	GCP_ROW_MEMBER,
 	GCP_ROW_PERSONAL,
-	GCP_ROW_GROUP_LIST, /* other-group lists (issue 14): schema only yet */
+	GCP_ROW_GROUP_LIST, /* other-group lists: one row per listed group */
 	GCP_ROW_KINDS
 } gcp_row_kind_t;
 
@@ -76,6 +76,21 @@ int gcp_rows_add_member(gcp_cfg_t *cfg, long id, gcp_val_t user,
 int gcp_rows_add_personal(gcp_cfg_t *cfg, long id, gcp_val_t user,
 		gcp_val_t contact, char *err, size_t errlen);
 
+/* Group-list rows make a list each: collected in any order with
+ * gcp_rows_lists_row() (a NULL value refused there), then put into cfg by
+ * gcp_rows_lists_add(), after every range: each group's rows, ordered by
+ * their position, are its list, added by the rules of the file's <group>
+ * element. An error names the row that broke the rule (the group's first
+ * row for a rule of the list as a whole); lists added before it stay in
+ * cfg (the caller drops a model that failed to load). */
+typedef struct gcp_rows_lists gcp_rows_lists_t;
+gcp_rows_lists_t *gcp_rows_lists_new(void);
+int gcp_rows_lists_row(gcp_rows_lists_t *l, long id, gcp_val_t group, long pos,
+		gcp_val_t also, char *err, size_t errlen);
+int gcp_rows_lists_add(
+		gcp_rows_lists_t *l, gcp_cfg_t *cfg, char *err, size_t errlen);
+void gcp_rows_lists_free(gcp_rows_lists_t *l);
+
 /* One row change. A delete removes the rows of the table whose key column
  * equals key (key NULL: every row of the table); an insert adds one row:
  * key in the key column, v[i] in cols[i] (NULL: SQL NULL), pos in the
@@ -94,17 +109,17 @@ typedef struct gcp_row_op
 typedef int (*gcp_row_f)(void *ctx, const gcp_row_op_t *op);
 
 /* The changes that turn tables holding old into tables holding new: for
- * each range, member and personal list that differs, a delete of its key
- * and then the inserts of its rows (the delete also when the key is new,
- * so a stray row of that key cannot make the insert fail). Ranges first,
- * then members, then personal contacts. Returns 0 when every f returned
+ * each range, member, personal list and group list that differs, a delete
+ * of its key and then the inserts of its rows (the delete also when the
+ * key is new, so a stray row of that key cannot make the insert fail).
+ * Ranges first, then members, personal contacts, group lists. Returns 0 when every f returned
  * 0, the first negative f otherwise (nothing after it is called), -1 when
  * old or new is NULL. *n (may be NULL) counts the ops handed to f. */
 int gcp_rows_diff(const gcp_cfg_t *old, const gcp_cfg_t *new, gcp_row_f f,
 		void *ctx, size_t *n);
 
-/* The changes that make any tables hold cfg: a delete of every row of the
- * range, member and personal tables, then every row of cfg. Same returns
+/* The changes that make any tables hold cfg: a delete of every row of
+ * each table, then every row of cfg. Same returns
  * as gcp_rows_diff. */
 int gcp_rows_replace(const gcp_cfg_t *cfg, gcp_row_f f, void *ctx, size_t *n);
 

@@ -10,7 +10,9 @@
 /*
  * RPC commands (kamcmd gcp.*, or any RPC transport: jsonrpcs, xmlrpc).
  *
- * Changes follow one path (gcp_rpc_change): under the store's writer lock,
+ * The gcp.group.* commands are gcp_rpc_group.c's.
+ *
+ * Changes follow one path (gcp_rpc_change.h): under the store's writer lock,
  * a private copy of the model in force is changed by the same gcp_cfg_*
  * function that checks the file, saved atomically to config_file and only
  * then put in force. A refused change writes nothing and changes nothing;
@@ -37,7 +39,8 @@
 #include "gcp_env.h"
 #include "gcp_store.h"
 #include "gcp_rpc.h"
-#include "gcp_rpc_args.h"
+#include "gcp_rpc_change.h"
+#include "gcp_rpc_group.h"
 #include "gcp_track.h"
 
 /* ---- replies ---- */
@@ -104,76 +107,6 @@ static int gcp_rpc_add_member(rpc_t *rpc, void *ctx, const gcp_cfg_t *cfg,
 	return 0;
 }
 
-/* ---- the change path ---- */
-
-/* applies one change to cfg: 0, or -1 and err (cfg unchanged) */
-typedef int (*gcp_rpc_change_f)(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
-		void *data, char *err, size_t errlen);
-
-/* a change and its arguments in the log: "cmd arg ..." */
-#define GCP_RPC_CHANGE_FMT "%s%s%s%s%s%s%s%s%s"
-#define GCP_RPC_CHANGE_ARGS(cmd, a)                             \
-	(cmd), (a)->n > 0 ? " " : "", (a)->n > 0 ? (a)->v[0] : "",  \
-			(a)->n > 1 ? " " : "", (a)->n > 1 ? (a)->v[1] : "", \
-			(a)->n > 2 ? " " : "", (a)->n > 2 ? (a)->v[2] : "", \
-			(a)->n > 3 ? " " : "", (a)->n > 3 ? (a)->v[3] : ""
-
-/* Validate, save, put in force, all under the writer lock. Returns the
- * changed model (the caller replies from it and frees it), or NULL after
- * a fault. */
-static gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
-		const gcp_rpc_args_t *a, gcp_rpc_change_f change, void *data)
-{
-	char err[GCP_ERR_LEN];
-	gcp_cfg_t *cfg;
-	int ret;
-
-	err[0] = '\0';
-	gcp_store_writer_lock();
-	cfg = gcp_store_get();
-	if(cfg == NULL) {
-		gcp_store_writer_unlock();
-		rpc->fault(ctx, 500, "out of memory");
-		return NULL;
-	}
-	if(change(cfg, a, data, err, sizeof(err)) < 0) {
-		gcp_store_writer_unlock();
-		gcp_cfg_free(cfg);
-		rpc->fault(ctx, 400, "%s", err[0] ? err : "refused");
-		return NULL;
-	}
-	ret = gcp_store_commit(cfg, 1, err, sizeof(err));
-	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
-		gcp_store_writer_unlock();
-		gcp_cfg_free(cfg);
-		/* not confirmed: not in force, and maybe in the database */
-		LM_ERR("%s: %s: %s\n", cmd,
-				ret == GCP_SAVE_UNCERTAIN ? "not in force"
-										  : "not saved, nothing changed",
-				err);
-		rpc->fault(ctx, 500, "%s: %s",
-				ret == GCP_SAVE_UNCERTAIN ? "not in force"
-										  : "not saved, nothing changed",
-				err);
-		return NULL;
-	}
-	gcp_store_writer_unlock();
-	if(ret == GCP_SAVE_NOT_DURABLE) {
-		/* the file is replaced and the change in force (the two agree),
-		 * but a crash may still bring the old file back: not acknowledged
-		 * as done */
-		gcp_cfg_free(cfg);
-		LM_ERR(GCP_RPC_CHANGE_FMT ": in force: %s\n",
-				GCP_RPC_CHANGE_ARGS(cmd, a), err);
-		rpc->fault(ctx, 500, "in force: %s", err);
-		return NULL;
-	}
-	/* an audit trail of every change in force */
-	LM_NOTICE(GCP_RPC_CHANGE_FMT ": saved to %s and in force\n",
-			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_where());
-	return cfg;
-}
-
 /* ---- gcp.range.* ---- */
 
 #define GCP_RANGE_ADD_USAGE "gcp.range.add name first last [pool]"
@@ -224,7 +157,8 @@ static void gcp_rpc_range_add(rpc_t *rpc, void *ctx)
 static const char *gcp_rpc_range_update_doc[] = {
 		"Change a range: name first last [pool]. Without pool the range keeps "
 		"its pool; an empty pool (\"\") removes it. Refused when a member's "
-		"group would fall outside every range. Returns the range.",
+		"group, or a group of a list of other groups, would fall outside "
+		"every range. Returns the range.",
 		0};
 
 static int gcp_rpc_range_update_f(gcp_cfg_t *cfg, const gcp_rpc_args_t *a,
@@ -257,8 +191,9 @@ static void gcp_rpc_range_update(rpc_t *rpc, void *ctx)
 }
 
 static const char *gcp_rpc_range_remove_doc[] = {
-		"Remove a range: name. Refused while a member's group lies in it. "
-		"Returns the removed range.",
+		"Remove a range: name. Refused while a member's group lies in it, "
+		"or a group in it has a list of other groups or is listed by "
+		"another group. Returns the removed range.",
 		0};
 
 typedef struct gcp_rpc_removed_range
@@ -817,5 +752,5 @@ int gcp_rpc_init(void)
 		LM_ERR("cannot register the RPC commands\n");
 		return -1;
 	}
-	return 0;
+	return gcp_rpc_group_init();
 }

@@ -23,7 +23,7 @@
 #include "../../core/rpc.h"
 #include "../../core/rpc_lookup.h"
 
-#include "gcp_rpc_args.h"
+#include "gcp_rpc_change.h"
 #include "gcp_rpc_io.h"
 #include "gcp_store.h"
 #include "gcp_xml.h"

@@ -11,8 +11,8 @@
  * The snapshot (see gcp_snap.h): its layout, the build from a model, the
  * lookups of the SIP workers and the thaw back to a model.
  *
- * Layout: a header, then three arrays (ranges, members, personal contacts),
- * then the strings, each NUL-terminated. Every reference is an offset from
+ * Layout: a header, then five arrays (ranges, members, personal contacts,
+ * group lists, the listed groups), then the strings, each NUL-terminated. Every reference is an offset from
  * the start of the block, so the block means the same at any address.
  */
 
@@ -45,6 +45,10 @@ typedef struct snap_hdr
 	uint64_t ranges;   /* snap_range_t[], by (prefix, length, first) */
 	uint64_t members;  /* snap_member_t[], by user */
 	uint64_t personal; /* snap_personal_t[], member by member */
+	uint64_t nlists;
+	uint64_t nalso;
+	uint64_t lists; /* snap_list_t[], by group */
+	uint64_t also;	/* snap_str_t[], list by list, in list order */
 } snap_hdr_t;
 
 /* first and last inline: the records sort and search without the base */
@@ -75,7 +79,23 @@ typedef struct snap_personal
 	uint64_t uri;
 } snap_personal_t;
 
+typedef struct snap_list
+{
+	snap_str_t group;
+	uint64_t afirst; /* index into the also array */
+	uint64_t acount;
+} snap_list_t;
+
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+static size_t snap_nalso(const gcp_cfg_t *cfg)
+{
+	size_t i, na = 0;
+
+	for(i = 0; i < cfg->nlists; i++)
+		na += cfg->lists[i].nalso;
+	return na;
+}
 
 static size_t snap_arrays(const gcp_cfg_t *cfg, size_t *npersonal)
 {
@@ -86,7 +106,8 @@ static size_t snap_arrays(const gcp_cfg_t *cfg, size_t *npersonal)
 	*npersonal = np;
 	return sizeof(snap_hdr_t) + cfg->nranges * sizeof(snap_range_t)
 		   + cfg->nmembers * sizeof(snap_member_t)
-		   + np * sizeof(snap_personal_t);
+		   + np * sizeof(snap_personal_t) + cfg->nlists * sizeof(snap_list_t)
+		   + snap_nalso(cfg) * sizeof(snap_str_t);
 }
 
 size_t gcp_snap_size(const gcp_cfg_t *cfg)
@@ -106,6 +127,12 @@ size_t gcp_snap_size(const gcp_cfg_t *cfg)
 		size += strlen(m->user) + 1 + strlen(m->group) + 1;
 		for(j = 0; j < m->npersonal; j++)
 			size += strlen(m->personal[j]) + 1;
+	}
+	for(i = 0; i < cfg->nlists; i++) {
+		const gcp_group_list_t *l = &cfg->lists[i];
+		size += strlen(l->group) + 1;
+		for(j = 0; j < l->nalso; j++)
+			size += strlen(l->also[j]) + 1;
 	}
 	return ALIGN8(size);
 }
@@ -140,6 +167,8 @@ void gcp_snap_build(const gcp_cfg_t *cfg, void *buf)
 	snap_range_t *rs;
 	snap_member_t *ms;
 	snap_personal_t *ps;
+	snap_list_t *ls;
+	snap_str_t *as;
 	gcp_contact_t c;
 
 	memset(buf, 0, size);
@@ -154,9 +183,15 @@ void gcp_snap_build(const gcp_cfg_t *cfg, void *buf)
 	h->ranges = sizeof(snap_hdr_t);
 	h->members = h->ranges + cfg->nranges * sizeof(snap_range_t);
 	h->personal = h->members + cfg->nmembers * sizeof(snap_member_t);
+	h->nlists = cfg->nlists;
+	h->nalso = snap_nalso(cfg);
+	h->lists = h->personal + np * sizeof(snap_personal_t);
+	h->also = h->lists + cfg->nlists * sizeof(snap_list_t);
 	rs = (snap_range_t *)(base + h->ranges);
 	ms = (snap_member_t *)(base + h->members);
 	ps = (snap_personal_t *)(base + h->personal);
+	ls = (snap_list_t *)(base + h->lists);
+	as = (snap_str_t *)(base + h->also);
 	for(i = 0; i < cfg->nranges; i++) {
 		const gcp_range_t *r = &cfg->ranges[i];
 		rs[i].name = snap_put(base, &cur, r->name);
@@ -190,6 +225,15 @@ void gcp_snap_build(const gcp_cfg_t *cfg, void *buf)
 				ps[k].host.len = c.hlen;
 			}
 		}
+	}
+	/* the model keeps lists sorted by group (strcmp): so is the array */
+	for(i = 0, k = 0; i < cfg->nlists; i++) {
+		const gcp_group_list_t *l = &cfg->lists[i];
+		ls[i].group = snap_put(base, &cur, l->group);
+		ls[i].afirst = k;
+		ls[i].acount = l->nalso;
+		for(j = 0; j < l->nalso; j++)
+			as[k++] = snap_put(base, &cur, l->also[j]);
 	}
 }
 
@@ -300,6 +344,60 @@ int gcp_snap_is_group(const void *snap, const char *num, size_t len)
 		   && memcmp(num, r->last, len) <= 0;
 }
 
+size_t gcp_snap_nlists(const void *snap)
+{
+	const snap_hdr_t *h = snap_hdr(snap);
+
+	return h ? (size_t)h->nlists : 0;
+}
+
+static const snap_list_t *snap_list(
+		const snap_hdr_t *h, const char *group, size_t len)
+{
+	const snap_list_t *ls;
+	const char *base = (const char *)h;
+	size_t lo = 0, hi, mid;
+	int r;
+
+	if(!h || !group)
+		return NULL;
+	ls = (const snap_list_t *)(base + h->lists);
+	hi = (size_t)h->nlists;
+	while(lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		r = cmp_n(base + ls[mid].group.off, (size_t)ls[mid].group.len, group,
+				len);
+		if(r == 0)
+			return &ls[mid];
+		if(r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+size_t gcp_snap_group_also(const void *snap, const char *group, size_t len,
+		char (*out)[GCP_MAX_NUMBER + 1], size_t max)
+{
+	const snap_hdr_t *h = snap_hdr(snap);
+	const snap_list_t *l = snap_list(h, group, len);
+	const snap_str_t *as;
+	size_t i, n;
+
+	if(!l)
+		return 0;
+	as = (const snap_str_t *)((const char *)h + h->also) + l->afirst;
+	for(i = 0, n = 0; i < l->acount && n < max; i++) {
+		/* a valid model keeps numbers within GCP_MAX_NUMBER */
+		if(as[i].len > GCP_MAX_NUMBER)
+			continue;
+		memcpy(out[n], (const char *)h + as[i].off, (size_t)as[i].len);
+		out[n++][as[i].len] = '\0';
+	}
+	return n;
+}
+
 static void unbracket(const char **s, size_t *len)
 {
 	if(*len >= 2 && (*s)[0] == '[' && (*s)[*len - 1] == ']') {
@@ -358,6 +456,8 @@ gcp_cfg_t *gcp_snap_thaw(const void *snap)
 	const snap_range_t *rs;
 	const snap_member_t *ms;
 	const snap_personal_t *ps;
+	const snap_list_t *ls;
+	const snap_str_t *as;
 	gcp_cfg_t *cfg;
 	size_t i, j;
 
@@ -403,6 +503,24 @@ gcp_cfg_t *gcp_snap_thaw(const void *snap)
 			if(!m->personal[j])
 				goto oom;
 			m->npersonal++;
+		}
+	}
+	ls = (const snap_list_t *)(base + h->lists);
+	as = (const snap_str_t *)(base + h->also);
+	cfg->lists = gcp_cfg_alloc_arr((size_t)h->nlists, sizeof(gcp_group_list_t));
+	if(h->nlists && !cfg->lists)
+		goto oom;
+	for(i = 0; i < h->nlists; i++) {
+		gcp_group_list_t *l = &cfg->lists[cfg->nlists++];
+		l->group = snap_dup(base, ls[i].group);
+		l->also = gcp_cfg_alloc_arr((size_t)ls[i].acount, sizeof(char *));
+		if(!l->group || (ls[i].acount && !l->also))
+			goto oom;
+		for(j = 0; j < ls[i].acount; j++) {
+			l->also[j] = snap_dup(base, as[ls[i].afirst + j]);
+			if(!l->also[j])
+				goto oom;
+			l->nalso++;
 		}
 	}
 	return cfg;

@@ -52,8 +52,14 @@ int gcp_snap_is_group(const void *snap, const char *num, size_t len);
 int gcp_snap_is_personal(const void *snap, const char *user, size_t ulen,
 		const char *from_user, size_t fulen, const char *from_host,
 		size_t fhlen);
+/* The groups that group[0..len) lists (other-group pickup), in list
+ * order, copied NUL-terminated into out[0..max); returns how many (0: it
+ * has no list). */
+size_t gcp_snap_group_also(const void *snap, const char *group, size_t len,
+		char (*out)[GCP_MAX_NUMBER + 1], size_t max);
 /* counts, for statistics and RPC */
 size_t gcp_snap_nranges(const void *snap);
 size_t gcp_snap_nmembers(const void *snap);
+size_t gcp_snap_nlists(const void *snap);
 
 #endif

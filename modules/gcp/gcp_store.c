@@ -105,8 +105,9 @@ int gcp_store_init(const char *path, const char *db_url)
 	lock_init(&_store->read_lock);
 	lock_init(&_store->write_lock);
 	_store->snap = gcp_store_snap_new(cfg, &_store->snap_size);
-	LM_INFO("%zu pickup ranges and %zu members loaded from %s\n", cfg->nranges,
-			cfg->nmembers, where);
+	LM_INFO("%zu pickup ranges, %zu members and %zu group lists loaded from "
+			"%s\n",
+			cfg->nranges, cfg->nmembers, cfg->nlists, where);
 	gcp_cfg_free(cfg);
 	return _store->snap ? 0 : -1;
 }
@@ -159,6 +160,17 @@ int gcp_store_is_group(str *number)
 	ret = gcp_snap_is_group(_store->snap, number->s, number->len);
 	lock_release(&_store->read_lock);
 	return ret;
+}
+
+size_t gcp_store_group_also(
+		str *group, char (*out)[GCP_MAX_NUMBER + 1], size_t max)
+{
+	size_t n;
+
+	lock_get(&_store->read_lock);
+	n = gcp_snap_group_also(_store->snap, group->s, group->len, out, max);
+	lock_release(&_store->read_lock);
+	return n;
 }
 
 int gcp_store_is_personal(str *member, str *from_user, str *from_host)

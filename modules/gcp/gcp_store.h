@@ -33,6 +33,10 @@ void gcp_store_destroy(void);
  * user is in no group */
 int gcp_store_member_group(str *user, char *group, size_t size);
 int gcp_store_is_group(str *number);
+/* the groups that group lists (other-group pickup), in list order, copied
+ * into out[0..max); returns how many (0: it has no list) */
+size_t gcp_store_group_also(
+		str *group, char (*out)[GCP_MAX_NUMBER + 1], size_t max);
 int gcp_store_is_personal(str *member, str *from_user, str *from_host);
 
 /* A copy of the model in force (malloc'd; gcp_cfg_free() it), NULL on

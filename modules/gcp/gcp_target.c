@@ -93,6 +93,7 @@ int gcp_target_of(struct sip_msg *msg, gcp_target_t *t)
 	if(ruser.len > 0 && gcp_store_is_group(&ruser)) {
 		t->kind = GCP_KIND_GROUP;
 		t->group = ruser;
+		t->nalso = gcp_store_group_also(&ruser, t->also, GCP_MAX_ALSO);
 		return 1;
 	}
 	if(prefix->len > 0 && ruser.len >= prefix->len
@@ -126,10 +127,31 @@ static int gcp_picker_user(struct sip_msg *msg, str *user, int *authed)
 	return 0;
 }
 
+/* directed_scope "group": the picker is a member of the member's group
+ * t->group, or of a group that lists it */
+static int gcp_picker_in_scope(str *user, gcp_target_t *t)
+{
+	char group[GCP_MAX_NUMBER + 1], also[GCP_MAX_ALSO][GCP_MAX_NUMBER + 1];
+	size_t i, n;
+	str g;
+
+	if(!gcp_store_member_group(user, group, sizeof(group)))
+		return 0;
+	g.s = group;
+	g.len = strlen(group);
+	if(g.len == t->group.len && memcmp(group, t->group.s, g.len) == 0)
+		return 1;
+	n = gcp_store_group_also(&g, also, GCP_MAX_ALSO);
+	for(i = 0; i < n; i++)
+		if((int)strlen(also[i]) == t->group.len
+				&& memcmp(also[i], t->group.s, t->group.len) == 0)
+			return 1;
+	return 0;
+}
+
 int gcp_target_allowed(struct sip_msg *msg, gcp_target_t *t)
 {
 	struct sip_uri *furi;
-	char group[GCP_MAX_NUMBER + 1];
 	str user = STR_NULL;
 	int authed = 0;
 
@@ -157,11 +179,10 @@ int gcp_target_allowed(struct sip_msg *msg, gcp_target_t *t)
 		}
 	}
 	if(t->kind == GCP_KIND_DIRECTED && gcp_prm.directed_scope == GCP_SCOPE_GROUP
-			&& (!gcp_store_member_group(&user, group, sizeof(group))
-					|| (int)strlen(group) != t->group.len
-					|| memcmp(group, t->group.s, t->group.len) != 0)) {
+			&& !gcp_picker_in_scope(&user, t)) {
 		LM_NOTICE("directed pickup of %.*s refused: the picker %.*s is not in "
-				  "its group %.*s (directed_scope is group)\n",
+				  "its group %.*s nor in a group that lists it "
+				  "(directed_scope is group)\n",
 				t->member.len, t->member.s, user.len > 64 ? 64 : user.len,
 				user.s, t->group.len, t->group.s);
 		return 0;

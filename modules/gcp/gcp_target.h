@@ -42,6 +42,10 @@ typedef struct gcp_target
 				 * cfg's argument) */
 	gcp_replaces_t rp; /* replaces: points into the message */
 	char group_buf[GCP_MAX_NUMBER + 1];
+	/* group: the groups it lists (other-group pickup), in list order, as
+	 * the configuration in force had them when the target was read */
+	size_t nalso;
+	char also[GCP_MAX_ALSO][GCP_MAX_NUMBER + 1];
 } gcp_target_t;
 
 /* "group", "other-group", "directed", "replaces" */
@@ -61,7 +65,8 @@ int gcp_target_member(str *user, gcp_target_t *t);
 /* 1 when the sender of msg may pick up t: a local user (the credentials
  * the cfg checked, else, unless require_auth, a From URI of our domains
  * and ports) and, for a directed pickup with directed_scope "group", a
- * member of the same group. */
+ * member of the same group or of a group that lists the member's group
+ * (other-group pickup). */
 int gcp_target_allowed(struct sip_msg *msg, gcp_target_t *t);
 
 #endif

@@ -11,7 +11,8 @@
  * The XML file: one storage room of the model (gcp_model.h), as htable's
  * ht_db.c is for its tables; a database backend would be a second room
  * beside it, on the same model. Pure C plus libxml2, no Kamailio headers,
- * so the unit tests and fuzzers use it directly.
+ * so the unit tests and fuzzers use it directly. Reading is gcp_xml.c's,
+ * writing and the atomic save gcp_xml_out.c's.
  *
  * Reading checks the document's shape (elements, attributes, no DTD, no
  * entity but the predefined ones) and then builds the model through the
@@ -47,7 +48,7 @@ char *gcp_cfg_to_xml(const gcp_cfg_t *cfg, size_t *len);
  * (O_EXCL, random suffix), fsync, rename over path, fsync the folder. A
  * crash at any moment leaves the old or the new file. A new file is 0600; a
  * replaced one keeps its mode, and its owner and group as far as the
- * process may give them (see keep_attrs in gcp_xml.c).
+ * process may give them (see keep_attrs in gcp_xml_out.c).
  * Returns 0 (on disk), -1 and err (path untouched, no temporary file left)
  * or GCP_SAVE_NOT_DURABLE and err: path was replaced but the fsync of the
  * folder failed, so a crash may still bring the old file back. */

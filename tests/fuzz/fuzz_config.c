@@ -37,8 +37,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	thawed = gcp_snap_thaw(snap);
 	if(thawed == NULL || thawed->nranges != cfg->nranges
 			|| thawed->nmembers != cfg->nmembers
-			|| again->nmembers != cfg->nmembers)
+			|| again->nmembers != cfg->nmembers
+			|| thawed->nlists != cfg->nlists || again->nlists != cfg->nlists)
 		abort();
+	/* every group list is found again in the snapshot, in order */
+	for(size_t i = 0; i < cfg->nlists; i++) {
+		char out[GCP_MAX_ALSO][GCP_MAX_NUMBER + 1];
+		const gcp_group_list_t *l = &cfg->lists[i];
+		if(gcp_snap_group_also(snap, l->group, strlen(l->group), out,
+				   GCP_MAX_ALSO)
+				!= l->nalso)
+			abort();
+		for(size_t j = 0; j < l->nalso; j++)
+			if(strcmp(out[j], l->also[j]) != 0
+					|| !gcp_snap_is_group(snap, out[j], strlen(out[j])))
+				abort();
+	}
 	/* every member's group is found again in the snapshot */
 	for(size_t i = 0; i < cfg->nmembers; i++) {
 		const char *g;

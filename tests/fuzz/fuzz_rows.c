@@ -4,7 +4,8 @@
  * four fields (kind, three column values given by their length, as the DB
  * API gives them) put rows into a small model; every refusal must leave
  * the model unchanged (compared as XML) with a one-line error naming the
- * table, and the row changes from the start to the end model must be
+ * table; group-list rows are collected and added as a whole at the end;
+ * and the row changes from the start to the end model must be
  * handed out in full (every insert with its key).
  */
 #include <stdint.h>
@@ -33,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gcp_val_t f[FIELDS];
 	char err[GCP_ERR_LEN];
 	gcp_cfg_t *cfg, *start;
+	gcp_rows_lists_t *lists = gcp_rows_lists_new();
 	size_t n = 0, i, pos = 0, ops = 0, nd;
 	char *before, *after;
 	int rc;
@@ -57,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for(i = 0; i + 3 < n; i += 4) {
 		before = gcp_cfg_to_xml(cfg, NULL);
 		err[0] = '\0';
-		switch((f[i].s && f[i].len ? (unsigned char)f[i].s[0] : 0) % 3) {
+		switch((f[i].s && f[i].len ? (unsigned char)f[i].s[0] : 0) % 4) {
 			case 0:
 				rc = gcp_rows_add_range(cfg, (long)i, f[i + 1], f[i + 2],
 						f[i + 3], f[(i + 4) % n], err, sizeof(err));
@@ -66,9 +68,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rc = gcp_rows_add_member(
 						cfg, (long)i, f[i + 1], f[i + 2], err, sizeof(err));
 				break;
-			default:
+			case 2:
 				rc = gcp_rows_add_personal(
 						cfg, (long)i, f[i + 1], f[i + 2], err, sizeof(err));
+				break;
+			default:
+				rc = gcp_rows_lists_row(lists, (long)i, f[i + 1],
+						(long)f[i + 2].len % 12, f[i + 3], err, sizeof(err));
 				break;
 		}
 		after = gcp_cfg_to_xml(cfg, NULL);
@@ -80,6 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(before);
 		free(after);
 	}
+	err[0] = '\0';
+	if(gcp_rows_lists_add(lists, cfg, err, sizeof(err)) < 0
+			&& (strchr(err, '\n')
+					|| strncmp(err, "gcp_group_list id ", 18) != 0))
+		abort();
+	gcp_rows_lists_free(lists);
 	if(gcp_rows_diff(start, cfg, count, &ops, &nd) != 0 || nd != ops)
 		abort();
 	ops = 0;

@@ -32,6 +32,10 @@ t_reload_db() {
 	check "reload: a personal contact that is none refused" \
 		refused 400 'gcp_personal id [0-9]+: personal contact "sip:nohost" is not valid' gcp.reload
 	sql "DELETE FROM gcp_personal WHERE contact = 'sip:nohost'"
+	sql "INSERT INTO gcp_group_list (group_number, pos, also_number) VALUES ('7001', 0, '7002'), ('7001', 1, '7500')"
+	check "reload: a group list naming a group in no range refused" \
+		refused 400 'gcp_group_list id [0-9]+: group 7001: listed group 7500 lies in no range' gcp.reload
+	sql "DELETE FROM gcp_group_list"
 	sql "ALTER TABLE gcp_personal RENAME TO gcp_personal_away"
 	check "reload: a missing table refused (500: it cannot be read)" \
 		refused 500 'cannot read table gcp_personal .*the running configuration stays' gcp.reload
@@ -344,6 +348,9 @@ inject_all() {
 		inject_one has gcp_personal.contact "$p" gcp.personal.add 1001 "s:$p" || return 1
 		inject_one has gcp_personal.contact "sip:$p@example.org" gcp.personal.add 1001 "s:sip:$p@example.org" || return 1
 		inject_one has gcp_personal.username "$p" gcp.personal.add "s:$p" 3001 || return 1
+		inject_one has gcp_group_list.group_number "$p" gcp.group.set "s:$p" 7002 || return 1
+		inject_one has gcp_group_list.also_number "$p" gcp.group.set 7001 "s:7002,$p" || return 1
+		inject_one read gcp_group_list.group_number "$p" gcp.group.get "s:$p" || return 1
 		inject_one read gcp_member.username "$p" gcp.member.get "s:$p" || return 1
 		inject_one read gcp_member.group_number "$p" gcp.member.list "s:$p" || return 1
 		inject_one read gcp_member.username "$p" gcp.calls "s:$p" || return 1

@@ -372,6 +372,7 @@ call_in_group() { # <user> <group> <member port>
 t_import_export() {
 	base_config
 	ok gcp.personal.add 1001 s:sip:a@example.org >/dev/null
+	ok gcp.group.set 7001 s:7150,*801 >/dev/null
 	local a=$T_DIR/a.xml b=$T_DIR/b.xml c=$T_DIR/c.xml before rows ref
 	before=$(cfg_text)
 	check "import_export: gcp.export writes the configuration in force" \
@@ -742,6 +743,9 @@ t_crash() {
 	done
 	rm -f "$GCP_XML".??????
 }
+
+# the tests of gcp.group.* (other-group pickup)
+. ./tests_group.sh
 
 # ------------------------------------------------------------ main
 

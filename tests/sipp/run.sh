@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")"
 . ./lib.sh
 ALL_TESTS=""
-for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh tests_blf.sh; do . "./$f"; done
+for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh tests_blf.sh tests_other.sh; do . "./$f"; done
 
 modes=${GCP_MODES:-"inject replaces auto auth"}
 

@@ -7,7 +7,9 @@
 #   race      per mode, STRESS_ROUNDS rounds of 50 calls ringing in one
 #             group and 100 pickers at once: each call picked exactly once
 #             (auto: 25 callers without replaces, injected, 25 with,
-#             replaced), 50 pickers refused with 480, nothing left after
+#             replaced), 50 pickers refused with 480, nothing left after;
+#             3 rounds of 10 pickers of two groups (7011 lists 7012) over 5
+#             calls in 7012: each picked once, each kind counted
 #   faults    the member answers, the caller hangs up, the caller's UA
 #             never answers, the picker hangs up during a pickup (inject,
 #             replaces); the caller's UA answers gcp's CANCEL (auto)

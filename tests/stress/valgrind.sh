@@ -56,8 +56,8 @@ fi
 
 # the tests of tests/sipp, with their SIPp ports moved from 5xxx to 6xxx
 ALL_TESTS=""
-for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh; do . "$ROOT/tests/sipp/$f"; done
-for t in $ALL_TESTS pick ring_picked picked_from ring_unpickable; do
+for f in tests_basic.sh tests_cases.sh tests_flow.sh tests_auto.sh tests_cfg.sh tests_review.sh tests_directed.sh tests_other.sh; do . "$ROOT/tests/sipp/$f"; done
+for t in $ALL_TESTS pick ring_picked picked_from ring_unpickable og_priority og_ring3 og_pick3 og_one_way; do
 	declare -F "t_$t" >/dev/null && fn=t_$t || fn=$t
 	declare -F "$fn" >/dev/null || continue
 	eval "$(declare -f "$fn" | sed -E "$PORTS_SIPP_TO_STRESS")"
@@ -112,6 +112,14 @@ t_vg_rpc() {
 	rpc_refused gcp.member.set 1098 9999 || return 1
 	rpc_refused gcp.range.remove sales || return 1
 	rpc_ok gcp.range.remove vgtest || return 1
+	# group lists: set, shown, refused, cleared
+	rpc_ok gcp.group.set 7001 '7002, *801' || return 1
+	kc gcp.group.get *801 | grep -q '7001' || fail "gcp.group.get lacks listed_by" || return 1
+	rpc_ok gcp.group.list || return 1
+	rpc_refused gcp.group.set 7001 7001 || return 1
+	rpc_refused gcp.group.set 7001 '7002,,7003' || return 1
+	rpc_refused gcp.range.remove support || return 1
+	rpc_ok gcp.group.set 7001 *801 || return 1
 	rpc_ok gcp.calls || return 1
 	rpc_ok gcp.reload || return 1
 	cp "$OUT/gcp.xml" "$OUT/gcp.xml.good"
@@ -124,7 +132,7 @@ t_vg_rpc() {
 	kc gcp.range.list | grep -q 'name: sales' || fail "the configuration was not restored" || return 1
 }
 
-tests=${GCP_TESTS:-"basic_pickup oldest_first failed_pickup_released two_pickers auto_refused"}
+tests=${GCP_TESTS:-"basic_pickup oldest_first failed_pickup_released two_pickers auto_refused other_priority"}
 modes=${GCP_MODES:-"inject replaces auto"}
 
 for mode in $modes; do

@@ -119,6 +119,69 @@ START_TEST(test_rows_refused)
 }
 END_TEST
 
+/* group-list rows: collected in any order, each group's rows by position
+ * make its list, an error names the row */
+START_TEST(test_rows_lists)
+{
+	gcp_cfg_t *c = base_cfg(), *x;
+	gcp_rows_lists_t *l = gcp_rows_lists_new();
+	const gcp_group_list_t *g;
+
+	OK(gcp_rows_add_range(c, 3, V("other"), V("7100"), V("7199"), VNULL, err,
+			sizeof(err)));
+	OK(gcp_rows_lists_row(l, 9, V("7001"), 2, V("7150"), err, sizeof(err)));
+	OK(gcp_rows_lists_row(l, 7, V("7002"), 0, V("7001"), err, sizeof(err)));
+	OK(gcp_rows_lists_row(l, 8, V("7001"), 0, V("*801"), err, sizeof(err)));
+	OK(gcp_rows_lists_row(l, 10, V("7001"), 1, V("7003"), err, sizeof(err)));
+	REFUSED(c, gcp_rows_lists_row(l, 11, VNULL, 0, V("7003"), err, sizeof(err)),
+			"gcp_group_list id 11: group_number is NULL");
+	OK(gcp_rows_lists_add(l, c, err, sizeof(err)));
+	g = gcp_cfg_find_list(c, "7001");
+	ck_assert_ptr_nonnull(g);
+	ck_assert_uint_eq(g->nalso, 3);
+	ck_assert_str_eq(g->also[0], "*801");
+	ck_assert_str_eq(g->also[1], "7003");
+	ck_assert_str_eq(g->also[2], "7150");
+	ck_assert_ptr_nonnull(gcp_cfg_find_list(c, "7002"));
+	gcp_rows_lists_free(l);
+	/* what the file with these lists gives */
+	x = parse_ok("<gcp><range name=\"sales\" first=\"7000\" last=\"7099\" "
+				 "pool=\"fe1\"/><range name=\"support\" first=\"*800\" "
+				 "last=\"*899\"/><range name=\"other\" first=\"7100\" "
+				 "last=\"7199\"/><member user=\"1001\" group=\"7001\"/>"
+				 "<member user=\"1002\" group=\"7001\"/>"
+				 "<group number=\"7001\"><also group=\"*801\"/><also "
+				 "group=\"7003\"/><also group=\"7150\"/></group><group "
+				 "number=\"7002\"><also group=\"7001\"/></group></gcp>");
+	same_dump(c, x);
+	gcp_cfg_free(x);
+	gcp_cfg_free(c);
+
+	/* the row of the number that broke a rule; the group's first row for
+	 * a rule of the group */
+	c = base_cfg();
+	l = gcp_rows_lists_new();
+	OK(gcp_rows_lists_row(l, 20, V("7001"), 0, V("7002"), err, sizeof(err)));
+	OK(gcp_rows_lists_row(l, 21, V("7001"), 1, V("7001"), err, sizeof(err)));
+	ck_assert_int_eq(gcp_rows_lists_add(l, c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "gcp_group_list id 21: group 7001 cannot list "
+							  "itself")
+						  != NULL,
+			"error \"%s\"", err);
+	ck_assert_ptr_null(gcp_cfg_find_list(c, "7001"));
+	gcp_rows_lists_free(l);
+	l = gcp_rows_lists_new();
+	OK(gcp_rows_lists_row(l, 30, V("7500"), 0, V("7002"), err, sizeof(err)));
+	ck_assert_int_eq(gcp_rows_lists_add(l, c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "gcp_group_list id 30: group 7500 lies in no "
+							  "range")
+						  != NULL,
+			"error \"%s\"", err);
+	gcp_rows_lists_free(l);
+	gcp_cfg_free(c);
+}
+END_TEST
+
 /* ------------------------------------------- tables simulated here */
 
 #define MAX_ROWS 4096
@@ -285,9 +348,10 @@ START_TEST(test_rows_replace_rows)
 	memset(&T, 0, sizeof(T));
 	PERSONAL_ADD(c, "1002", "+15550100", "sip:mum@example.org");
 	ck_assert_int_eq(gcp_rows_replace(c, apply, &T, &n), 0);
-	/* 3 deletes of every row, 2 ranges, 2 members, 2 contacts */
-	ck_assert_uint_eq(n, 9);
-	ck_assert_int_eq(T.deletes, 3);
+	/* a delete of every row of each of the 4 tables, 2 ranges, 2 members,
+	 * 2 contacts */
+	ck_assert_uint_eq(n, 10);
+	ck_assert_int_eq(T.deletes, 4);
 	s = tables_text(&T);
 	ck_assert_str_eq(s, "gcp_range sales 7000 7099 fe1 0\n"
 						"gcp_range support *800 *899 NULL 0\n"
@@ -342,6 +406,18 @@ START_TEST(test_rows_diff_minimal)
 	OK(gcp_cfg_member_remove(b, "1001", err, sizeof(err)));
 	diff_reaches(&T, a, b, &n);
 	ck_assert_uint_eq(n, 2);
+	gcp_cfg_free(a);
+	a = gcp_cfg_clone(b);
+	/* a group's list set: its rows, nothing else; cleared: one delete */
+	OK(gcp_cfg_group_set(b, "7001", (const char *[]){"7002", "*801"}, 2, NULL,
+			err, sizeof(err)));
+	diff_reaches(&T, a, b, &n);
+	ck_assert_uint_eq(n, 3);
+	gcp_cfg_free(a);
+	a = gcp_cfg_clone(b);
+	OK(gcp_cfg_group_set(b, "7001", NULL, 0, NULL, err, sizeof(err)));
+	diff_reaches(&T, a, b, &n);
+	ck_assert_uint_eq(n, 1);
 	tables_clear(&T);
 	gcp_cfg_free(a);
 	gcp_cfg_free(b);
@@ -421,6 +497,11 @@ START_TEST(test_rows_diff_random)
 		else if(r == 4 && b->nmembers > 0 && b->members[0].npersonal > 0)
 			gcp_cfg_personal_remove(b, b->members[0].user,
 					b->members[0].personal[0], err, sizeof(err));
+		else if(r == 4) {
+			const char *also[3] = {"7001", "*050", g};
+			gcp_cfg_group_set(b, rand_r(&seed) % 2 ? "7010" : "*011", also,
+					(size_t)(rand_r(&seed) % 4), NULL, err, sizeof(err));
+		}
 		else
 			gcp_cfg_range_update(b, "r3", "*000",
 					rand_r(&seed) % 2 ? "*099" : "*098",
@@ -430,6 +511,7 @@ START_TEST(test_rows_diff_random)
 		a = b;
 	}
 	ck_assert_uint_gt(a->nmembers, 5);
+	ck_assert_uint_gt(a->nlists, 0);
 	tables_clear(&T);
 	gcp_cfg_free(a);
 }
@@ -438,7 +520,8 @@ END_TEST
 int main(void)
 {
 	return UNIT_RUN("rows", "rows", 60, test_rows_build_the_model,
-			test_rows_refused, test_rows_replace_rows, test_rows_diff_minimal,
+			test_rows_refused, test_rows_lists, test_rows_replace_rows,
+			test_rows_diff_minimal,
 			test_rows_diff_stray_rows, test_rows_diff_stops,
 			test_rows_diff_random);
 }
