@@ -228,6 +228,24 @@ static void tx_abort(void)
 	gcp_db_close();
 }
 
+/* A transaction begun on this process's connection: 0; -1 and err (no
+ * connection), or -2 (it would not begin; the connection dropped). A
+ * connection that the server closed while it was idle fails its BEGIN:
+ * nothing was sent in a transaction yet, so once more on a new one. */
+static int tx_open(int write, char *err, size_t errlen)
+{
+	int i;
+
+	for(i = 0; i < 2; i++) {
+		if(connect_db(err, errlen) < 0)
+			return -1;
+		if(tx_begin(write) == 0)
+			return 0;
+		tx_abort();
+	}
+	return -2;
+}
+
 /* ----------------------------------------------------------- reading */
 
 /* a text column's value: 0, or -1 when it holds no text (a number where
@@ -405,12 +423,11 @@ int gcp_db_load(gcp_cfg_t **out, char *err, size_t errlen)
 	int k, rc;
 
 	*out = NULL;
-	if(connect_db(err, errlen) < 0)
-		return -1;
-	if(tx_begin(0) < 0) {
-		tx_abort();
-		return gcp_fail(err, errlen, "the database %s cannot be read", _shown);
-	}
+	rc = tx_open(0, err, errlen);
+	if(rc < 0)
+		return rc == -2 ? gcp_fail(
+					   err, errlen, "the database %s cannot be read", _shown)
+						: -1;
 	rc = check_versions(err, errlen);
 	if(rc < 0) {
 		tx_abort();
@@ -501,15 +518,14 @@ int gcp_db_write(const gcp_cfg_t *old, const gcp_cfg_t *cfg, size_t *nops,
 
 	if(nops)
 		*nops = 0;
-	if(connect_db(err, errlen) < 0)
-		return -1;
-	if(tx_begin(1) < 0) {
-		tx_abort();
+	rc = tx_open(1, err, errlen);
+	if(rc == -2)
 		return gcp_fail(err, errlen,
 				"the database %s cannot take a change now (locked or "
 				"unreachable)",
 				_shown);
-	}
+	if(rc < 0)
+		return -1;
 	if(old)
 		rc = gcp_rows_diff(old, cfg, apply_op, &w, &n);
 	else

@@ -252,6 +252,12 @@ t_db_down() {
 		expect "reply" "$(ok gcp.member.set 1009 7009)" 'group: 7009'
 	check "db_down: and is in the tables" expect "members" "$(store_members)" '^1009 7009$'
 	ok gcp.member.remove 1009 >/dev/null
+	if [ "$BACKEND" = postgres ]; then
+		pg_stop && pg_start
+		check "db_down: the server restarted while the connection was idle: the first change after it is saved" \
+			expect "reply" "$(ok gcp.member.set 1009 7009)" 'group: 7009'
+		ok gcp.member.remove 1009 >/dev/null
+	fi
 	# a burst with the database down in its middle
 	local out
 	out=$(burst 150 50)
