@@ -11,8 +11,8 @@
 #              written and committed (the file: the whole file rewritten)
 #   callpath   the call path with the file room, against the module as it
 #              was before the database room (BENCH_DB_BASE, default: the
-#              parent of the commit that added modules/gcp/gcp_db.c, built
-#              from git into $OUT): the same INVITE-180-CANCEL load as
+#              newest commit along the first parents without
+#              modules/gcp/gcp_db.c, built from git into $OUT): the same INVITE-180-CANCEL load as
 #              part 2 through kamailio-bench.cfg with gcp_track(), both
 #              modules side by side (each its own Kamailio on CPU 0, the
 #              instances swapped every run, BENCH_DB_CP_REPS runs of
@@ -136,7 +136,16 @@ done
 
 # ------------------------------------------------------------ call path
 
-base=${BENCH_DB_BASE:-$(cd "$BROOT" && git log --diff-filter=A --format=%H -1 -- modules/gcp/gcp_db.c)^}
+# the module before the database room: the newest commit along the first
+# parents (a branch's own line, the mainline after a merge) that has no
+# modules/gcp/gcp_db.c
+before_db() {
+	local c
+	for c in $(cd "$BROOT" && git rev-list --first-parent HEAD); do
+		(cd "$BROOT" && git cat-file -e "$c:modules/gcp/gcp_db.c" 2>/dev/null) || { echo "$c"; return; }
+	done
+}
+base=${BENCH_DB_BASE:-$(before_db)}
 base=$(cd "$BROOT" && git rev-parse --short "$base") || exit 1
 bsrc=$OUT/base-$base
 if [ ! -f "$bsrc/modules/gcp/gcp.so" ]; then
