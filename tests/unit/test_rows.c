@@ -127,8 +127,8 @@ START_TEST(test_rows_lists)
 	gcp_rows_lists_t *l = gcp_rows_lists_new();
 	const gcp_group_list_t *g;
 
-	OK(gcp_rows_add_range(c, 3, V("other"), V("7100"), V("7199"), VNULL, err,
-			sizeof(err)));
+	OK(gcp_rows_add_range(
+			c, 3, V("other"), V("7100"), V("7199"), VNULL, err, sizeof(err)));
 	OK(gcp_rows_lists_row(l, 9, V("7001"), 2, V("7150"), err, sizeof(err)));
 	OK(gcp_rows_lists_row(l, 7, V("7002"), 0, V("7001"), err, sizeof(err)));
 	OK(gcp_rows_lists_row(l, 8, V("7001"), 0, V("*801"), err, sizeof(err)));
@@ -501,8 +501,7 @@ START_TEST(test_rows_diff_random)
 			const char *also[3] = {"7001", "*050", g};
 			gcp_cfg_group_set(b, rand_r(&seed) % 2 ? "7010" : "*011", also,
 					(size_t)(rand_r(&seed) % 4), NULL, err, sizeof(err));
-		}
-		else
+		} else
 			gcp_cfg_range_update(b, "r3", "*000",
 					rand_r(&seed) % 2 ? "*099" : "*098",
 					rand_r(&seed) % 2 ? "pool" : NULL, err, sizeof(err));
@@ -521,7 +520,6 @@ int main(void)
 {
 	return UNIT_RUN("rows", "rows", 60, test_rows_build_the_model,
 			test_rows_refused, test_rows_lists, test_rows_replace_rows,
-			test_rows_diff_minimal,
-			test_rows_diff_stray_rows, test_rows_diff_stops,
-			test_rows_diff_random);
+			test_rows_diff_minimal, test_rows_diff_stray_rows,
+			test_rows_diff_stops, test_rows_diff_random);
 }
