@@ -103,9 +103,11 @@ test-deb: setup
 # the ring table alone, the cost of gcp_track() on the call path, pickup at
 # scale against the same job scripted with htable, the kinds of pickup (the
 # empty pickup against a stateless 480, directed and Replaces pickups at
-# scale), other-group pickup, what busy-lamp publishing costs a call:
+# scale), other-group pickup, what busy-lamp publishing costs a call,
+# gcp.reload of 10,000 members from each room (file, SQLite, PostgreSQL) and
+# the call path against the module before the database room:
 # bench/results/*.json and docs/PERFORMANCE.md (bench/run.sh;
-# BENCH_PARTS="ring callpath pickup kinds other publish")
+# BENCH_PARTS="ring callpath pickup kinds other publish db")
 bench: setup module
 	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
-	@bash bench/run.sh
+	@KAMAILIO_SRC="$(KAMAILIO_SRC)" bash bench/run.sh

@@ -132,6 +132,8 @@ def main():
     kf = kinds_figures(kd)
     pub = load(res, "publish.json")
     pubf = report_publish.figures(pub)
+    db = load(res, "db.json")
+    dbf = db_figures(db)
     L = []
     w = L.append
 
@@ -344,6 +346,7 @@ def main():
     report_other.target_row(w, og, status)
     kinds_targets(w, kf)
     report_publish.targets(w, pubf)
+    db_targets(w, dbf)
     w("")
     findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
     kinds_findings(w, kf)
@@ -364,9 +367,9 @@ def main():
     w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
       "(parts 2 and 3 pin them to separate cores where stated).")
     w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
-      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, busy lamps {fmt(d.get('publish'))} s, total {fmt(d.get('total'))} s"
+      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, busy lamps {fmt(d.get('publish'))} s, database {fmt(d.get('db'))} s, total {fmt(d.get('total'))} s"
       + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
-         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other", "publish"] else "")
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other", "publish", "db"] else "")
       + ".")
     w("")
 
@@ -376,6 +379,7 @@ def main():
     part4(w, kd, kf)
     report_other.part4(w, og)
     report_publish.section(w, pub, pubf)
+    part5(w, db, dbf)
 
     w("## Reproduce")
     w("")
@@ -387,12 +391,119 @@ def main():
     w("Ports: Kamailio on 127.0.0.1:5075 (`GCP_TEST_KPORT`) and 6575 up, SIPp parties on 6500-6999,")
     w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
     w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
-    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh` and")
-    w("`bench/kinds.sh`, `bench/other.sh`, `bench/publish.sh`.")
+    w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh`,")
+    w("`bench/kinds.sh`, `bench/other.sh`, `bench/publish.sh` and `bench/db.sh`.")
     w("`make test` does not run the benchmarks.")
     w("")
     with open(out, "w") as f:
         f.write("\n".join(L))
+
+
+# ---------------------------------------------------------------- part 4
+
+def db_figures(db):
+    """the call path against the module before the database room: CPU per
+    call side by side, instructions per call (gcp's timer left out: a cost
+    per second, not per call)"""
+    f = {}
+    if not db:
+        return f
+    cp = db["callpath"]
+    rs = [ratio(p["db"]["kamailio_cpu_us_per_call"], p["base"]["kamailio_cpu_us_per_call"], 4)
+          for p in cp["paired"]]
+    rs = [r for r in rs if r]
+    f["cpu_ratio"] = round(statistics.median(rs), 4) if rs else None
+    f["cpu_min"], f["cpu_max"] = (min(rs), max(rs)) if rs else (None, None)
+    f["pairs"] = len(rs)
+    cg = {c["module"]: c for c in cp.get("callgrind", [])}
+
+    def per_call(c, gcp_only):
+        t = c["callgrind"]["gcp_entries"].get("gcp_timer", {}).get("ir", 0)
+        v = c["callgrind"]["gcp_entry_ir"] if gcp_only else c["callgrind"]["total"]
+        return (v - t) / c["ok"] if c["ok"] else None
+
+    if "base" in cg and "db" in cg:
+        f["ir_base"], f["ir_db"] = per_call(cg["base"], False), per_call(cg["db"], False)
+        f["gcp_base"], f["gcp_db"] = per_call(cg["base"], True), per_call(cg["db"], True)
+        f["ir_ratio"] = ratio(f["ir_db"], f["ir_base"], 4)
+        f["gcp_ratio"] = ratio(f["gcp_db"], f["gcp_base"], 4)
+        f["entries"] = {m: {k: v["ir"] / cg[m]["ok"] for k, v in cg[m]["callgrind"]["gcp_entries"].items()
+                            if k != "gcp_timer"} for m in ("base", "db")}
+    f["rooms"] = {r["room"]: r for r in db["rooms"]}
+    return f
+
+
+def db_targets(w, f):
+    if not f:
+        return
+    rooms = f["rooms"]
+    for r in ("postgres", "sqlite"):
+        if r in rooms:
+            x = rooms[r]
+            w(f"| `gcp.reload` of {x['members']:,} members from {r} (stated) | "
+              f"{fmt(x['reload_ms_median'], 1)} ms median request to reply "
+              f"({fmt(x['reload_kamailio_cpu_ms'], 1)} ms of Kamailio CPU); the file: "
+              f"{fmt(rooms.get('file', {}).get('reload_ms_median'), 1)} ms | stated |")
+    if f.get("cpu_ratio") is not None:
+        ok = f["cpu_ratio"] <= 1.01 and (f.get("ir_ratio") is None or f["ir_ratio"] <= 1.01)
+        w(f"| call path with the file, against the module before the database room: within 1 % | "
+          f"{fmt(f['cpu_ratio'], 3)} × Kamailio CPU per call (side by side, median of {f['pairs']} pairs, "
+          f"range {fmt(f['cpu_min'], 3)}-{fmt(f['cpu_max'], 3)}); {fmt(f.get('ir_ratio'), 4)} × instructions "
+          f"per call, {fmt(f.get('gcp_ratio'), 4)} × in gcp's functions | {status(ok)} |")
+
+
+def part5(w, db, f):
+    if not db:
+        return
+    cp = db["callpath"]
+    w("## 7. The configuration in a database")
+    w("")
+    w(f"`bench/db.sh`. {db['members']:,} members (one in ten with a personal contact) in each room:")
+    w("the XML file, SQLite (db_sqlite) and a PostgreSQL server of the benchmark's own on a unix")
+    w("socket (tests/lib/pg.sh; `fsync=off`, so commits cost no disk flush). Each room is filled by")
+    w(f"one `gcp.import`, then {db['reloads']} `gcp.reload` and {db['changes']} `gcp.member.set` are")
+    w("timed from kamcmd's request to its reply (kamcmd's own start included, a few ms); Kamailio's")
+    w("CPU (schedstat) is summed over the reloads. Kamailio on CPU 0.")
+    w("")
+    w("| room | import | reload, median | reload, Kamailio CPU | a change, median |")
+    w("|---|---:|---:|---:|---:|")
+    for r in ("file", "sqlite", "postgres"):
+        x = f["rooms"].get(r)
+        if x:
+            w(f"| {r} | {fmt(x['import_ms'], 1)} ms | {fmt(x['reload_ms_median'], 1)} ms | "
+              f"{fmt(x['reload_kamailio_cpu_ms'], 1)} ms | {fmt(x['change_ms_median'], 1)} ms |")
+    w("")
+    w("A reload reads every row in one transaction and builds the model and its snapshot; SIP")
+    w("workers keep reading the snapshot in force meanwhile and never wait on the database. A change")
+    w("writes only the rows that differ (the file rewrites the whole file).")
+    w("")
+    w(f"**The call path with the file, unchanged.** The module of commit {cp['base']} (the last before")
+    w("the database room, built from git) and this one, each in its own Kamailio with the file, the")
+    w(f"INVITE-180-CANCEL load of part 2 at {cp['rate']} calls/s for {cp['seconds']} s, side by side,")
+    w("instances swapped every run; then each under callgrind. Instructions per call leave gcp's")
+    w("timer out (it runs every 50 ms whatever the load).")
+    w("")
+    w("| | before | now | now / before |")
+    w("|---|---:|---:|---:|")
+    for p in cp["paired"]:
+        w(f"| Kamailio CPU per call, run {cp['paired'].index(p) + 1} (rotation {p['rotation']}) | "
+          f"{fmt(p['base']['kamailio_cpu_us_per_call'], 1)} µs | {fmt(p['db']['kamailio_cpu_us_per_call'], 1)} µs | "
+          f"{fmt(ratio(p['db']['kamailio_cpu_us_per_call'], p['base']['kamailio_cpu_us_per_call'], 4), 4)} |")
+    if f.get("ir_base"):
+        w(f"| instructions per call, Kamailio | {fmt(f['ir_base'])} | {fmt(f['ir_db'])} | {fmt(f['ir_ratio'], 4)} |")
+        w(f"| instructions per call, gcp's functions | {fmt(f['gcp_base'])} | {fmt(f['gcp_db'])} | "
+          f"{fmt(f['gcp_ratio'], 4)} |")
+        for k in sorted(set(f["entries"]["base"]) | set(f["entries"]["db"])):
+            a, b = f["entries"]["base"].get(k), f["entries"]["db"].get(k)
+            w(f"| `{k}` per call | {fmt(a)} | {fmt(b)} | {fmt(ratio(b, a, 4), 4)} |")
+    w("")
+    w("The lookups on the call path (`gcp_store_member_group`, `gcp_store_is_group`,")
+    w("`gcp_store_is_personal`) are the same code as before; the database room only changes what")
+    w("start-up, RPC and reload do. The counts of single functions move by a few per cent between")
+    w("runs of identical code (their locks spin more or less under valgrind; the transactions that")
+    w("tm frees within the measured window, `gcp_track_release`, vary): the target is judged on")
+    w("Kamailio's CPU side by side and its total instructions per call.")
+    w("")
 
 
 # ---------------------------------------------------------------- findings

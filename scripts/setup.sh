@@ -7,8 +7,11 @@ set -eu
 
 # build and SIPp suites (gdb: forced interleavings); fuzzers; package, docs, KEMI (Lua), kamcli tests;
 # the presence stack of the sample cfg (BLF: presence, presence_dialoginfo, pua on
-# db_sqlite, its schema created with sqlite3 by scripts/presence-db.sh)
-PKGS="kamailio kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules sqlite3 sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc
+# db_sqlite, its schema created with sqlite3 by scripts/presence-db.sh); the
+# groups in a database (db_url: db_sqlite for `make run ARGS='-A WITH_DB'`,
+# db_postgres and a PostgreSQL server that the rpc suite starts itself)
+PKGS="kamailio kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules sqlite3
+	kamailio-postgres-modules postgresql sip-tester check libxml2-dev pkg-config dpkg-dev gcc make clang libclang-rt-14-dev bc
 	debhelper fakeroot xsltproc docbook-xsl docbook-xml lynx mscgen kamailio-lua-modules kamcli curl
 	baresip-core linphone-cli twinkle-console tcpdump python3 gdb $*"
 SUDO=""

@@ -20,6 +20,7 @@
 
 gcp_params_t gcp_prm = {
 		.config_file = NULL,
+		.db_url = NULL,
 		.mode_name = "inject",
 		.mode = GCP_MODE_INJECT,
 		.require_replaces = 1,

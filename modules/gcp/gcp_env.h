@@ -35,6 +35,7 @@
 typedef struct gcp_params
 {
 	char *config_file; /* absolute once mod_init() resolved it */
+	char *db_url;	   /* the configuration in a database instead */
 	char *mode_name;   /* as given: inject, replaces or auto */
 	int mode;		   /* GCP_MODE_* of mode_name */
 	int require_replaces;

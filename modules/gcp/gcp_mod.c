@@ -36,6 +36,7 @@
 #include "gcp_track.h"
 #include "gcp_pickup.h"
 #include "gcp_rpc.h"
+#include "gcp_rpc_io.h"
 #include "gcp_target.h"
 
 MODULE_VERSION
@@ -81,6 +82,7 @@ static cmd_export_t cmds[] = {
 
 static param_export_t params[] = {
 	{"config_file", PARAM_STRING, &gcp_prm.config_file},
+	{"db_url", PARAM_STRING, &gcp_prm.db_url},
 	{"mode", PARAM_STRING, &gcp_prm.mode_name},
 	{"require_replaces", PARAM_INT, &gcp_prm.require_replaces},
 	{"max_ring_time", PARAM_INT, &gcp_prm.max_ring_time},
@@ -250,9 +252,21 @@ static int mod_init(void)
 {
 	gcp_ring_env_t env;
 
-	if(gcp_prm.config_file == NULL || *gcp_prm.config_file == '\0') {
+	/* an empty value is not set: a cfg may define either one away */
+	if(gcp_prm.config_file && *gcp_prm.config_file == '\0')
+		gcp_prm.config_file = NULL;
+	if(gcp_prm.db_url && *gcp_prm.db_url == '\0')
+		gcp_prm.db_url = NULL;
+	if(gcp_prm.config_file && gcp_prm.db_url) {
+		LM_ERR("config_file and db_url are both set: the pickup groups live "
+			   "in one place, set only one (config_file: an XML file; "
+			   "db_url: tables in a database)\n");
+		return -1;
+	}
+	if(gcp_prm.config_file == NULL && gcp_prm.db_url == NULL) {
 		LM_ERR("modparam(\"gcp\", \"config_file\", ...) is required: the XML "
-			   "file with the pickup groups (it may not exist yet)\n");
+			   "file with the pickup groups (it may not exist yet); or "
+			   "db_url, for them in a database\n");
 		return -1;
 	}
 	if(strcasecmp(gcp_prm.mode_name, "inject") == 0) {
@@ -336,7 +350,9 @@ static int mod_init(void)
 	/* before the file is read: its ranges must keep clear of the code */
 	gcp_cfg_set_reserved_prefix(
 			gcp_prm.directed_prefix.s, gcp_prm.directed_prefix.len);
-	if(gcp_resolve_config_file() < 0 || gcp_store_init(gcp_prm.config_file) < 0)
+	if(gcp_prm.config_file && gcp_resolve_config_file() < 0)
+		return -1;
+	if(gcp_store_init(gcp_prm.config_file, gcp_prm.db_url) < 0)
 		return -1;
 
 	gcp_lock_count = 2 * gcp_prm.hash_size;
@@ -364,7 +380,7 @@ static int mod_init(void)
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}
-	if(gcp_rpc_init() < 0)
+	if(gcp_rpc_init() < 0 || gcp_rpc_io_init() < 0)
 		return -1;
 
 	if(gcp_event_init() < 0)

@@ -694,9 +694,11 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 /* ---- gcp.reload ---- */
 
 static const char *gcp_rpc_reload_doc[] = {
-		"Re-read config_file with the same rules as at start-up; an invalid "
-		"or missing file is refused and the running configuration kept. "
-		"Returns the file and the ranges and members now in force.",
+		"Re-read config_file, or the tables of db_url, with the same rules "
+		"as at start-up; an invalid or missing file, invalid rows or a "
+		"database that cannot be read are refused and the running "
+		"configuration kept. Returns the file (or database) and the ranges "
+		"and members now in force.",
 		0};
 
 static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
@@ -716,14 +718,18 @@ static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
 	if(ret < 0) {
 		LM_ERR("gcp.reload refused, the running configuration stays: %s\n",
 				err);
-		rpc->fault(ctx, 400, "%s", err);
+		/* unreadable (a database down) is no fault of the request */
+		rpc->fault(ctx, ret == GCP_RELOAD_UNREADABLE ? 500 : 400,
+				"%s: the running configuration stays", err);
 		return;
 	}
 	LM_NOTICE("gcp.reload: %zu ranges and %zu members from %s in force\n",
-			nranges, nmembers, gcp_store_path());
+			nranges, nmembers, gcp_store_where());
 	if(rpc->add(ctx, "{", &th) < 0
-			|| rpc->struct_add(th, "sdd", "file", gcp_store_path(), "ranges",
-					   (int)nranges, "members", (int)nmembers)
+			|| rpc->struct_add(th, "sdd",
+					   gcp_store_is_db() ? "database" : "file",
+					   gcp_store_where(), "ranges", (int)nranges, "members",
+					   (int)nmembers)
 					   < 0)
 		rpc->fault(ctx, 500, "reloaded, but the reply could not be built");
 }

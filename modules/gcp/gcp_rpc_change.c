@@ -107,8 +107,15 @@ gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
 		gcp_store_writer_unlock();
 		gcp_cfg_free(cfg);
-		LM_ERR("%s: not saved, nothing changed: %s\n", cmd, err);
-		rpc->fault(ctx, 500, "not saved, nothing changed: %s", err);
+		/* not confirmed: not in force, and maybe in the database */
+		LM_ERR("%s: %s: %s\n", cmd,
+				ret == GCP_SAVE_UNCERTAIN ? "not in force"
+										  : "not saved, nothing changed",
+				err);
+		rpc->fault(ctx, 500, "%s: %s",
+				ret == GCP_SAVE_UNCERTAIN ? "not in force"
+										  : "not saved, nothing changed",
+				err);
 		return NULL;
 	}
 	gcp_store_writer_unlock();
@@ -124,6 +131,6 @@ gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 	}
 	/* an audit trail of every change in force */
 	LM_NOTICE(GCP_RPC_CHANGE_FMT ": saved to %s and in force\n",
-			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_path());
+			GCP_RPC_CHANGE_ARGS(cmd, a), gcp_store_where());
 	return cfg;
 }

@@ -10,6 +10,10 @@
 /*
  * The configuration in force: one snapshot (gcp_snap.h) in shm, read by
  * every SIP worker under a short lock, replaced as a whole by a change.
+ * It is kept in one of two rooms, chosen at start-up: the XML file
+ * (config_file, gcp_xml.h) or the database (db_url, gcp_db.h); a change
+ * is written there before it is put in force. SIP workers only ever read
+ * the snapshot: no request waits on the file or the database.
  */
 
 #ifndef _GCP_STORE_H_
@@ -19,7 +23,10 @@
 #include "gcp_model.h"
 #include "gcp_xml.h"
 
-int gcp_store_init(const char *path);
+/* exactly one of path (the XML file) and db_url is given; the
+ * configuration is read from it: 0, or -1 (logged: Kamailio does not
+ * start) */
+int gcp_store_init(const char *path, const char *db_url);
 void gcp_store_destroy(void);
 
 /* 1 and the member's group copied to group (NUL-terminated), 0 when the
@@ -41,20 +48,39 @@ gcp_cfg_t *gcp_store_get(void);
 void gcp_store_writer_lock(void);
 void gcp_store_writer_unlock(void);
 
-/* Save cfg to the file (when save is set) and put it in force. 0 done,
- * -1 refused or failed (err says why; nothing changed), or
- * GCP_SAVE_NOT_DURABLE: the file was replaced and cfg is in force, but the
- * fsync of the folder failed (err says so), a crash may bring the old file
- * back. */
+/* the database did not confirm the commit: cfg is not in force, and the
+ * tables may hold it or not (the next change rewrites them all) */
+#define GCP_SAVE_UNCERTAIN (-3)
+
+/* Save cfg (when save is set: the file rewritten, or in the database the
+ * rows that differ from the configuration in force, in one transaction)
+ * and put it in force. 0 done, -1 refused or failed (err says why;
+ * nothing changed), GCP_SAVE_NOT_DURABLE: the file was replaced and cfg is
+ * in force, but the fsync of the folder failed (err says so), a crash may
+ * bring the old file back; or GCP_SAVE_UNCERTAIN. */
 int gcp_store_commit(const gcp_cfg_t *cfg, int save, char *err, size_t errlen);
 
-/* re-read the file; -1 and err when it is invalid or missing (nothing
- * changed) */
+/* Replace the whole configuration by cfg (gcp.import): the file
+ * rewritten, or every row of the tables, in one transaction; then in
+ * force. Returns as gcp_store_commit. */
+int gcp_store_replace(const gcp_cfg_t *cfg, char *err, size_t errlen);
+
+/* the file or the database could not be read (missing, unreachable):
+ * nothing reloaded */
+#define GCP_RELOAD_UNREADABLE (-2)
+
+/* re-read the file or the tables; -1 and err when they are invalid,
+ * GCP_RELOAD_UNREADABLE and err when they cannot be read (nothing
+ * changed either way) */
 int gcp_store_reload(char *err, size_t errlen);
 
 /* the number of ranges and members in force */
 void gcp_store_counts(size_t *nranges, size_t *nmembers);
 
-const char *gcp_store_path(void);
+/* where the configuration is kept, for messages: the file's path or
+ * db_url without its password */
+const char *gcp_store_where(void);
+/* 1 with db_url */
+int gcp_store_is_db(void);
 
 #endif

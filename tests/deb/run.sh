@@ -41,6 +41,8 @@ check "gcp.so in $MODDIR, README and the sample cfg in $DOC" \
 		grep -qx '$DOC/examples/kamailio.cfg' '$OUT/contents.txt' &&
 		grep -qx '$DOC/examples/gcp.xml' '$OUT/contents.txt' &&
 		grep -qx '$DOC/examples/routing-cases.cfg' '$OUT/contents.txt'"
+check "the schema for db_url in /usr/share/kamailio/{db_sqlite,postgres,mysql}/gcp-create.sql" \
+	sh -c "for e in db_sqlite postgres mysql; do grep -qx /usr/share/kamailio/\$e/gcp-create.sql '$OUT/contents.txt' || exit 1; done"
 
 # 3. apt-get installs it
 if [ -n "$installed_before" ]; then
@@ -67,6 +69,23 @@ else
 fi
 k_stop_cfg
 cp "$KLOG" "$OUT/kamailio-deb.log" 2>/dev/null
+
+# 5b. the groups in an SQLite database made with the packaged schema
+# (README.Debian's steps): it starts on it and imports the sample groups
+rm -f "$OUT/gcp.sqlite"
+if cat /usr/share/kamailio/db_sqlite/standard-create.sql /usr/share/kamailio/db_sqlite/gcp-create.sql |
+	sqlite3 -bail "$OUT/gcp.sqlite" &&
+	k_start_cfg "$OUT" "$DOC/examples/kamailio.cfg" -A 'GCP_MODULE="gcp.so"' -A WITH_DB \
+		-A "GCP_DB_URL=\"sqlite://$OUT/gcp.sqlite\"" >"$OUT/start-db.log" 2>&1; then
+	check "with the packaged schema: kamailio starts on SQLite and gcp.import takes the sample groups" \
+		sh -c "n=\$(grep -c '<member ' '$DOC/examples/gcp.xml') &&
+			kamcmd -s '$CTL' gcp.import '$DOC/examples/gcp.xml' | grep -q \"members: \$n\" &&
+			[ \"\$(sqlite3 '$OUT/gcp.sqlite' 'SELECT count(*) FROM gcp_member')\" = \$n ]"
+else
+	t_fail "deb kamailio starts on SQLite with the packaged schema"
+	tail -n 20 "$OUT/start-db.log"
+fi
+k_stop_cfg
 
 # 6. the packaged KEMI sample (Lua) does the same
 if [ $k_started = 1 ] && bash scripts/setup-deb.sh kemi >"$OUT/setup-kemi.log" 2>&1 &&

@@ -3,7 +3,7 @@
 # modules/gcp/doc/ generate (by content, regenerated into a temporary
 # folder: checkouts reset mtimes), the DocBook is valid DocBook 4.4, it
 # documents every parameter, function, KEMI export, statistic of gcp_mod.c
-# and every RPC command of the contract and of gcp_rpc.c, and the
+# and every RPC command of the contract and of gcp_rpc*.c, and the
 # walkthrough's diagram is what its text source renders.
 # Installs xsltproc, docbook-xsl, docbook-xml, lynx and mscgen when missing
 # (scripts/setup-deb.sh). Ends "docs: N passed, N failed".
@@ -48,7 +48,7 @@ check "every modparam of gcp_mod.c is documented" documented p $(c_names params 
 check "every cfg function of gcp_mod.c is documented" documented f $(c_names cmds modules/gcp/gcp_mod.c)
 check "every statistic of gcp_mod.c is documented" documented stat $(c_names mod_stats modules/gcp/gcp_mod.c)
 rpc_contract=$(sed -n 's/^| `\(gcp\.[a-z.]*\).*/\1/p' docs/INTERFACE.md; sed -n 's/.*` \/ `\(gcp\.[a-z.]*\) .*/\1/p' docs/INTERFACE.md)
-rpc_code=$(grep -oh '"gcp\.[a-z._]*"' modules/gcp/gcp_rpc*.c | tr -d '"')
+rpc_code=$(grep -ho '"gcp\.[a-z._]*"' modules/gcp/gcp_rpc*.c | tr -d '"')
 check "every RPC command of the contract and of gcp_rpc*.c is documented" \
 	documented rpc $(printf '%s\n' $rpc_contract $rpc_code | sed 's/^gcp\.//' | sort -u)
 kemi_missing() {

@@ -4,9 +4,17 @@
 # "PASS <check>" or "FAIL <check>" (with what went wrong), and ends with
 # "rpc: N passed, N failed".
 #
+# It runs once for each room the configuration can be kept in (backend,
+# tests/rpc/store.sh): the XML file, SQLite and a PostgreSQL server of its
+# own, with the same tests and assertions; the lines of a database backend
+# start with "[sqlite]" or "[postgres]". Some tests are one backend's:
+# saved_file (the file's mode, owner, links), db_* (tests/rpc/db.sh: the
+# database down, versions, SQL injection).
+#
 # It has its own Kamailio (files in tests/out-rpc; its SIP port and SIPp
 # ports in tests/lib/ports.sh), so it can run next to the SIPp suites.
-# GCP_RPC_TESTS="name ..." runs only those tests (in the order given).
+# GCP_RPC_TESTS="name ..." runs only those tests (in the order given),
+# GCP_RPC_BACKENDS="file sqlite postgres" only those backends.
 set -u
 cd "$(dirname "$0")"
 # one run at a time on this port and folder: wait for the other one
@@ -25,7 +33,7 @@ CHECK_TAIL=30
 
 # a test: run_test <name>; t_<name> calls check for each of its checks
 run_test() {
-	T_DIR=$OUT/$1
+	T_DIR=$OUT/$BACKEND/$1
 	CHECK_LOG=$T_DIR/check.log
 	rm -rf "$T_DIR"
 	mkdir -p "$T_DIR"
@@ -34,13 +42,14 @@ run_test() {
 	unreg_all
 }
 
-# Kamailio with cfg/kamailio.cfg, plus jsonrpcs on a FIFO for JSON-RPC
+# Kamailio with cfg/kamailio.cfg on the backend's room, plus jsonrpcs on a
+# FIFO for JSON-RPC
 ks() {
 	rm -f "$JFIFO"
 	k_start inject --loadmodule=jsonrpcs.so \
 		--modparam=jsonrpcs:transport:i:2 \
 		--modparam="jsonrpcs:fifo_name:s:$JFIFO" \
-		--modparam="jsonrpcs:fifo_reply_dir:s:$OUT/"
+		--modparam="jsonrpcs:fifo_reply_dir:s:$OUT/" "${STORE_DEFS[@]}" "$@"
 }
 
 # kill -9 the whole Kamailio: the main process and all its children
@@ -111,23 +120,23 @@ no_calls() { expect_no_calls; }
 
 # ------------------------------------------------------------ tests
 
-ALL_TESTS="empty_start bad_inputs saved_file reload ringing_changes calls calls_kind statistics jsonrpc crash"
+ALL_TESTS="empty_start bad_inputs saved_file reload ringing_changes calls calls_kind statistics jsonrpc import_export crash"
 
 # From no file at all: a range and members via kamcmd, a call rings and is
 # picked up, no restart; then a restart keeps everything.
 t_empty_start() {
-	rm -f "$GCP_XML" "$GCP_XML".??????
-	check "empty_start: kamailio starts without config_file" ks || return
+	store_reset
+	check "empty_start: kamailio starts with nothing saved (no config_file, empty tables)" ks || return
 	check "empty_start: no ranges, no members" \
 		test -z "$(cfg_text)"
-	check "empty_start: the file is not created before a change" \
-		test ! -e "$GCP_XML"
+	check "empty_start: nothing is saved before a change" store_empty
 	check "empty_start: gcp.range.add" \
 		expect "reply" "$(ok gcp.range.add sales 7000 7099 fe1)" 'name: sales'
-	check "empty_start: the file is created and parses" \
-		xmllint --noout "$GCP_XML"
-	check "empty_start: the file created by the first change is 0600 (members' numbers)" \
-		expect "mode" "$(command stat -c %a "$GCP_XML")" '^600$'
+	check "empty_start: the change is saved and can be read" \
+		expect "what is saved" "$(store_valid && store_rows)" 'sales.*7000.*7099.*fe1'
+	is_db ||
+		check "empty_start: the file created by the first change is 0600 (members' numbers)" \
+			expect "mode" "$(command stat -c %a "$GCP_XML")" '^600$'
 	check "empty_start: gcp.member.set 1001 7001" \
 		expect "reply" "$(ok gcp.member.set 1001 7001)" 'group: 7001'
 	check "empty_start: gcp.member.set 1002 7001" \
@@ -167,7 +176,7 @@ pickup_1001() {
 
 # The configuration every later test starts from (put in force by kamcmd).
 base_config() {
-	cat >"$GCP_XML" <<'EOF'
+	cat >"$OUT/base.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <gcp>
   <range name="sales" first="7000" last="7099" pool="fe1"/>
@@ -182,28 +191,28 @@ base_config() {
   <member user="1005" group="7001"/>
 </gcp>
 EOF
-	ok gcp.reload >/dev/null
+	store_put_xml "$OUT/base.xml"
 }
 
-# every bad input: refused with a 400 naming the rule, the file untouched
-# (same bytes, same inode: not even rewritten)
+# every bad input: refused with a 400 naming the rule, what is saved
+# untouched (the same bytes; a file: the same inode, not even rewritten)
 bad() { # bad <regexp> <kc args...>
 	local re=$1 out
 	shift
 	refused 400 "$re" "$@" || return 1
-	cmp "$REF" "$GCP_XML" || { echo "  the file changed"; return 1; }
-	[ "$(inode "$GCP_XML")" = "$REF_INODE" ] || { echo "  the file was rewritten"; return 1; }
+	cmp "$REF" <(store_dump) || { echo "  what is saved changed"; return 1; }
+	is_db || [ "$(inode "$GCP_XML")" = "$REF_INODE" ] || { echo "  the file was rewritten"; return 1; }
 }
 
 t_bad_inputs() {
 	base_config
-	# a change that is accepted and undone, so the file has been written by
-	# the module itself (the reference is its own output)
+	# a change that is accepted and undone, so what is saved has been
+	# written by the module itself (the reference is its own output)
 	ok gcp.member.set 1009 7009 >/dev/null
 	ok gcp.member.remove 1009 >/dev/null
-	REF=$T_DIR/ref.xml
-	cp "$GCP_XML" "$REF"
-	REF_INODE=$(inode "$GCP_XML")
+	REF=$T_DIR/ref.dump
+	store_dump >"$REF"
+	is_db || REF_INODE=$(inode "$GCP_XML")
 	local before
 	before=$(cfg_text)
 	local long64 long33
@@ -253,7 +262,7 @@ t_bad_inputs() {
 	check "bad inputs: 404 for member.get of a group number" refused 404 '7001 is a group number \(range "sales"\)' gcp.member.get 7001
 	check "bad inputs: the configuration in force is unchanged" \
 		test "$before" = "$(cfg_text)"
-	check "bad inputs: the file is still byte for byte the same" cmp "$REF" "$GCP_XML"
+	check "bad inputs: what is saved is still byte for byte the same (dump)" cmp "$REF" <(store_dump)
 }
 
 # the file a change writes keeps the mode (and, as root, the owner) given
@@ -287,9 +296,15 @@ t_saved_file() {
 		test -z "$(ls -A "$(dirname "$GCP_XML")" | grep -F "$(basename "$GCP_XML")." )"
 }
 
+# gcp.reload of what was edited by hand: the file, or the tables
+# (tests/rpc/db.sh)
+t_reload() {
+	if is_db; then t_reload_db; else t_reload_file; fi
+}
+
 # gcp.reload: invalid files refused, the configuration in force kept; a
 # valid edited file takes effect (for new calls too)
-t_reload() {
+t_reload_file() {
 	base_config
 	local before
 	before=$(cfg_text)
@@ -350,6 +365,49 @@ call_in_group() { # <user> <group> <member port>
 	sw || return 1
 	expect "gcp.calls $2" "$calls" "callee: $1" || return 1
 	no_calls
+}
+
+# gcp.export and gcp.import: the configuration out to an XML file and back
+# in, equal both ways; a file that breaks a rule is refused as a whole
+t_import_export() {
+	base_config
+	ok gcp.personal.add 1001 s:sip:a@example.org >/dev/null
+	ok gcp.group.set 7001 s:7150,*801 >/dev/null
+	local a=$T_DIR/a.xml b=$T_DIR/b.xml c=$T_DIR/c.xml before rows ref
+	before=$(cfg_text)
+	check "import_export: gcp.export writes the configuration in force" \
+		expect "reply" "$(ok gcp.export "$a" | flat)" "^\\{ exported: $a from: [^ ]+ ranges: 3 members: 4 personal_contacts: 3 \\}\$"
+	check "import_export: the exported file is new, so 0600, and parses" \
+		expect "mode" "$(command stat -c %a "$a" && xmllint --noout "$a")" '^600$'
+	is_db ||
+		check "import_export: the export is config_file byte for byte" cmp "$a" "$GCP_XML"
+	rows=$(store_rows)
+	check "import_export: gcp.import of the export" \
+		expect "reply" "$(ok gcp.import "$a" | flat)" "^\\{ imported: $a into: [^ ]+ ranges: 3 members: 4 personal_contacts: 3 \\}\$"
+	check "import_export: what is saved is as it was (rows, in their order)" test "$rows" = "$(store_rows)"
+	check "import_export: the configuration in force is as it was" test "$before" = "$(cfg_text)"
+	printf '<gcp/>\n' >"$T_DIR/empty.xml"
+	ok gcp.import "$T_DIR/empty.xml" >/dev/null
+	check "import_export: an empty file empties the configuration" test -z "$(cfg_text)"
+	check "import_export: an import into the emptied room, then an export: the same file" \
+		sh -c "kamcmd -s '$CTL' gcp.import '$a' >/dev/null && kamcmd -s '$CTL' gcp.export '$b' >/dev/null && cmp '$a' '$b'"
+	check "import_export: and the same rows" test "$rows" = "$(store_rows)"
+	ks >/dev/null && check "import_export: after a restart the export is the same file" \
+		sh -c "kamcmd -s '$CTL' gcp.export '$c' >/dev/null && cmp '$a' '$c'"
+	# refused imports change nothing
+	ref=$T_DIR/ref.dump
+	store_dump >"$ref"
+	printf '<gcp>\n  <range name="a" first="7000" last="7099"/>\n  <member user="1001" group="7500"/>\n</gcp>\n' >"$T_DIR/bad.xml"
+	check "import_export: a file that breaks a rule is refused (file:line: rule)" \
+		refused 400 'bad.xml:3: group 7500 lies in no range: nothing imported' gcp.import "$T_DIR/bad.xml"
+	check "import_export: a missing file is refused" \
+		refused 404 'does not exist: nothing imported' gcp.import "$T_DIR/nosuch.xml"
+	check "import_export: a relative path is refused" \
+		refused 400 '"a.xml" is not an absolute path \(usage: gcp.import file\)' gcp.import a.xml
+	check "import_export: an export to a folder that does not exist fails" \
+		refused 500 'nosuch' gcp.export "$T_DIR/nosuch/x.xml"
+	check "import_export: what is saved is byte for byte the same after the refusals" cmp "$ref" <(store_dump)
+	check "import_export: the configuration in force too" test "$before" = "$(cfg_text)"
 }
 
 # Moving a member or removing a range takes effect for new calls at once;
@@ -614,15 +672,15 @@ t_jsonrpc() {
 		test ! -s "$T_DIR/a.log" -a ! -s "$T_DIR/b.log"
 	check "jsonrpc: none of them lost in the configuration in force" \
 		test "$(kc gcp.member.list | grep -cP '^\tuser: 3[01][0-5]\d$')" = 120
-	check "jsonrpc: none of them lost in the file" \
-		test "$(file_members "$GCP_XML" | grep -c '^3[01][0-5][0-9] 70[1][01]$')" = 120
-	check "jsonrpc: the file equals the configuration in force" file_is_in_force
+	check "jsonrpc: none of them lost in what is saved" \
+		test "$(store_members | grep -c '^3[01][0-5][0-9] 70[1][01]$')" = 120
+	check "jsonrpc: what is saved equals the configuration in force" store_is_in_force
 }
 
-# the members in the file are those gcp.member.list shows
-file_is_in_force() {
+# the members saved are those gcp.member.list shows
+store_is_in_force() {
 	local f k
-	f=$(file_members "$GCP_XML")
+	f=$(store_members)
 	k=$(kc gcp.member.list | awk '/^\tuser: /{u=$2} /^\tgroup: /{print u, $2}' | sort)
 	[ "$f" = "$k" ] || { diff <(echo "$f") <(echo "$k") | head; return 1; }
 }
@@ -664,13 +722,13 @@ crash_state() { # <k>
 crash_base() {
 	local u
 	{
-		sed '/^<\/gcp>/d' "$T_DIR/base.xml"
+		sed '/^<\/gcp>/d' "$OUT/base.xml"
 		for u in $(seq 5000 6499); do
 			echo "  <member user=\"$u\" group=\"7050\"/>"
 		done
 		echo '</gcp>'
-	} >"$GCP_XML"
-	ok gcp.reload >/dev/null
+	} >"$T_DIR/crash-base.xml"
+	store_put_xml "$T_DIR/crash-base.xml"
 }
 
 crash_round() { # <acks to wait for before the kill>
@@ -714,11 +772,11 @@ crash_round() { # <acks to wait for before the kill>
 	echo "killed after $k acknowledged changes"
 	cat "$acks.stop" 2>/dev/null
 	check "crash@$at: killed in the middle of the burst" test "$k" -lt 500 -a ! -e "$acks.refused"
-	ls "$GCP_XML".?????? >/dev/null 2>&1 &&
+	is_db || ! ls "$GCP_XML".?????? >/dev/null 2>&1 ||
 		echo "a temporary file was left: the kill came during a save"
-	check "crash@$at: the file parses" xmllint --noout "$GCP_XML"
+	check "crash@$at: what is saved can be read" store_valid
 	local got s0 s1
-	got=$(file_members "$GCP_XML")
+	got=$(store_members)
 	s0=$(crash_state "$k" | sed '/^$/d' | sort)
 	s1=$(crash_state $((k + 1)) | sed '/^$/d' | sort)
 	if [ "$got" = "$s0" ]; then
@@ -726,18 +784,17 @@ crash_round() { # <acks to wait for before the kill>
 	elif [ "$got" = "$s1" ]; then
 		echo "the file holds the state after change $((k + 1)) (in flight)"
 	fi
-	check "crash@$at: the file is the state after the last acknowledged change or the one in flight" \
+	check "crash@$at: what is saved is the state after the last acknowledged change or the one in flight" \
 		test "$got" = "$s0" -o "$got" = "$s1"
 	check "crash@$at: kamailio starts on it" ks
-	check "crash@$at: and puts it in force" file_is_in_force
+	check "crash@$at: and puts it in force" store_is_in_force
 }
 
 t_crash() {
 	crash_plan
 	base_config
-	cp "$GCP_XML" "$T_DIR/base.xml"
 	crash_base
-	BASE_MEMBERS=$(file_members "$GCP_XML")
+	BASE_MEMBERS=$(store_members)
 	local at
 	for at in 60 210 380; do
 		crash_round "$at"
@@ -750,16 +807,38 @@ t_crash() {
 
 # ------------------------------------------------------------ main
 
-trap 'sipp_kill_all; k_stop' EXIT
-T_DIR=$OUT/setup
-CHECK_LOG=$T_DIR/check.log
-mkdir -p "$T_DIR"
-for name in ${GCP_RPC_TESTS:-$ALL_TESTS}; do
-	[ -n "$KPID" ] || [ "$name" = empty_start ] || ks >/dev/null || {
-		t_fail "kamailio-start"; continue; }
-	run_test "$name"
+. ./store.sh
+. ./db.sh
+
+# the tests of a backend: those asked for, or all; saved_file is the
+# file's, db_* the databases'
+backend_tests() {
+	local name
+	for name in ${GCP_RPC_TESTS:-$ALL_TESTS $DB_TESTS}; do
+		case $1:$name in
+		file:db_* | sqlite:saved_file | postgres:saved_file) ;;
+		*) echo "$name" ;;
+		esac
+	done
+}
+
+trap 'sipp_kill_all; k_stop; store_end' EXIT
+for backend in ${GCP_RPC_BACKENDS:-file sqlite postgres}; do
+	k_stop
+	CHECK_PREFIX=""
+	[ "$backend" = file ] || CHECK_PREFIX="[$backend] "
+	T_DIR=$OUT/$backend/setup
+	CHECK_LOG=$T_DIR/check.log
+	mkdir -p "$T_DIR"
+	check "backend: $backend set up" store_begin "$backend" || continue
+	for name in $(backend_tests "$backend"); do
+		[ -n "$KPID" ] || [ "$name" = empty_start ] || ks >/dev/null || {
+			t_fail "${CHECK_PREFIX}kamailio-start"; continue; }
+		run_test "$name"
+	done
+	k_stop
+	cp "$KLOG" "$OUT/kamailio-rpc-$backend.log" 2>/dev/null
+	store_end
 done
-k_stop
-cp "$KLOG" "$OUT/kamailio-rpc.log" 2>/dev/null
 
 t_summary rpc

@@ -13,6 +13,25 @@ file_lists() {
 		/<\/group>/ { print line }' "$1"
 }
 
+# the lists saved, one line each: "7001: 7150 *801" (the file's <group>
+# elements, or the rows of gcp_group_list by position)
+store_lists() {
+	if is_db; then
+		sql "SELECT group_number, also_number FROM gcp_group_list ORDER BY group_number, pos" |
+			awk -F'|' '$1 != g { if (g != "") print line; g = $1; line = g ":" } { line = line " " $2 }
+				END { if (g != "") print line }'
+	else
+		file_lists "$GCP_XML"
+	fi
+}
+
+# what is saved now is the reference of bad()
+store_ref() {
+	REF=$T_DIR/ref.dump
+	store_dump >"$REF"
+	is_db || REF_INODE=$(inode "$GCP_XML")
+}
+
 # the configuration in force, lists included
 cfg_text_groups() {
 	cfg_text
@@ -44,8 +63,8 @@ t_groups() {
 	check "groups: gcp.group.set 7001 7150,*801" \
 		expect "reply" "$(ok gcp.group.set 7001 '7150,*801' | flat)" \
 		'^\{ number: 7001 range: sales members: \{ 1001 1002 1005 1007 \} also: \{ 7150 \*801 \} listed_by: \{ \} \}$'
-	check "groups: saved to the file, in list order" \
-		expect "file" "$(xmllint --noout "$GCP_XML" && file_lists "$GCP_XML")" '^7001: 7150 \*801$'
+	check "groups: saved, in list order" \
+		expect "what is saved" "$(store_valid && store_lists)" '^7001: 7150 \*801$'
 	check "groups: gcp.group.get of a listed group names who lists it" \
 		expect "reply" "$(ok gcp.group.get 7150 | flat)" \
 		'^\{ number: 7150 range: other members: \{ \} also: \{ \} listed_by: \{ 7001 \} \}$'
@@ -62,13 +81,11 @@ t_groups() {
 		expect "reply" "$(tr -d ' \t\n' <<<"$out")" \
 		'"result":\{"number":"7001","range":"sales","members":\["1001","1002","1005","1007"\],"also":\["7150","\*801"\],"listed_by":\[\]\}'
 
-	# every refusal: 400 naming the rule, nothing written (same bytes,
-	# same inode), nothing changed in force
+	# every refusal: 400 naming the rule, nothing written (same bytes; a
+	# file: same inode), nothing changed in force
 	ok gcp.member.set 1009 7009 >/dev/null
 	ok gcp.member.remove 1009 >/dev/null
-	REF=$T_DIR/ref.xml
-	cp "$GCP_XML" "$REF"
-	REF_INODE=$(inode "$GCP_XML")
+	store_ref
 	local before
 	before=$(cfg_text_groups)
 	eleven=7010,7011,7012,7013,7014,7015,7016,7017,7018,7019,7020
@@ -92,22 +109,29 @@ t_groups() {
 	check "groups bad: a range update that leaves a listed group out" \
 		bad 'range "support" \*800-\*800 would leave group \*801, listed by group 7001, in no range' gcp.range.update support '*800' '*800'
 	ok gcp.member.remove 1008 >/dev/null
-	cp "$GCP_XML" "$REF"
-	REF_INODE=$(inode "$GCP_XML")
+	store_ref
 	check "groups bad: removing a range a listed group is in (no members)" bad 'its group 7150 is listed by group 7001' gcp.range.remove other
 	ok gcp.member.set 1008 7150 >/dev/null
-	cp "$GCP_XML" "$REF"
-	REF_INODE=$(inode "$GCP_XML")
+	store_ref
 	check "groups bad: the configuration in force is unchanged" test "$before" = "$(cfg_text_groups)"
 
-	# a reload of a file that breaks a rule: refused with file, line and
-	# rule, the lists in force kept
-	cp "$GCP_XML" "$T_DIR/good.xml"
-	sed 's|<also group="\*801"/>|<also group="7001"/>|' "$T_DIR/good.xml" >"$GCP_XML"
-	check "groups: reload of a file where a group lists itself refused (file:line: rule)" \
-		refused 400 "gcp.xml:$(grep -n '<also group="7001"/>' "$GCP_XML" | cut -d: -f1): group 7001 cannot list itself" gcp.reload
-	check "groups: the lists in force are kept" test "$before" = "$(cfg_text_groups)"
-	cp "$T_DIR/good.xml" "$GCP_XML"
+	# a reload of a file (or of rows) that breaks a rule: refused with
+	# file, line and rule (table, row id and rule), the lists in force kept
+	if is_db; then
+		sql "UPDATE gcp_group_list SET also_number = '7001' WHERE also_number = '*801'"
+		check "groups: reload of rows where a group lists itself refused (table id: rule)" \
+			refused 400 "gcp_group_list id $(sql "SELECT id FROM gcp_group_list WHERE also_number = '7001'"): group 7001 cannot list itself" gcp.reload
+		check "groups: the lists in force are kept" test "$before" = "$(cfg_text_groups)"
+		sql "UPDATE gcp_group_list SET also_number = '*801' WHERE also_number = '7001'"
+		ok gcp.reload >/dev/null
+	else
+		cp "$GCP_XML" "$T_DIR/good.xml"
+		sed 's|<also group="\*801"/>|<also group="7001"/>|' "$T_DIR/good.xml" >"$GCP_XML"
+		check "groups: reload of a file where a group lists itself refused (file:line: rule)" \
+			refused 400 "gcp.xml:$(grep -n '<also group="7001"/>' "$GCP_XML" | cut -d: -f1): group 7001 cannot list itself" gcp.reload
+		check "groups: the lists in force are kept" test "$before" = "$(cfg_text_groups)"
+		cp "$T_DIR/good.xml" "$GCP_XML"
+	fi
 
 	# in force at once, and kept by a restart
 	check "groups: a pickup of 7001 takes a call of a listed group" pickup_listed
@@ -119,7 +143,7 @@ t_groups() {
 	# cleared: the file has no <group> left, and the ranges can go
 	check "groups: gcp.group.set without a list clears it" \
 		expect "reply" "$(ok gcp.group.set 7001 | flat)" 'also: \{ \} listed_by: \{ \} \}$'
-	check "groups: the file has no list left" test -z "$(file_lists "$GCP_XML")"
+	check "groups: nothing of the list is left saved" test -z "$(store_lists)"
 	ok gcp.member.remove 1008 >/dev/null
 	check "groups: the range is removed once no group in it is listed" \
 		expect "reply" "$(ok gcp.range.remove other)" 'removed: other'

@@ -143,7 +143,7 @@ modes_relative_config() { echo inject; }
 t_relative_config() {
 	cp "$ROOT/cfg/gcp.xml" "$OUT/relative-gcp.xml"
 	k_variant relative 'modparam("gcp", "config_file", "relative-gcp.xml")' \
-		's/^modparam("gcp", "config_file", GCP_CONFIG)$//' || return 1
+		's/^modparam("gcp", "config_file", GCP_CONFIG_FILE)$//' || return 1
 	local out r=0
 	out=$(kc gcp.member.list)
 	expect "gcp.member.list" "$out" '1001' || r=1
