@@ -213,16 +213,15 @@ static int blf_watched(str *uri)
 		   == 1;
 }
 
-/* publish what the presentity shows (v; terminated: dark), 0 or -1 */
-static int blf_publish(
-		int kind, str *key, const gcp_lamp_view_t *v, int terminated)
+/* One PUBLISH of the presentity's one publication through pua: body (NULL
+ * with expires 0: the publication's removal); what says what it is, for the
+ * log. 0 or -1. */
+static int blf_send(int kind, str *key, const gcp_lamp_view_t *v, str *body,
+		int expires, const char *what)
 {
 	char uribuf[GCP_MAX_USER + GCP_MAX_URI + 8], idbuf[GCP_MAX_USER + 8];
-	char did[GCP_LAMP_ID_SIZE];
-	static char *doc = NULL; /* pkg, per process */
 	publ_info_t publ;
-	gcp_di_t di;
-	str uri, body, id;
+	str uri;
 	int n;
 
 	if(blf_uri(key, v, uribuf, sizeof(uribuf), &uri) < 0)
@@ -230,8 +229,39 @@ static int blf_publish(
 	n = gcp_lamp_pub_id(kind, key->s, key->len, idbuf, sizeof(idbuf));
 	if(n < 0)
 		return -1;
-	id.s = idbuf;
-	id.len = n;
+	memset(&publ, 0, sizeof(publ));
+	publ.id.s = idbuf;
+	publ.id.len = n;
+	publ.pres_uri = &uri;
+	publ.body = body;
+	publ.expires = expires;
+	publ.flag = UPDATE_TYPE; /* pua falls back to an initial PUBLISH */
+	publ.source_flag = BLF_SOURCE_FLAG;
+	publ.event = DIALOG_EVENT;
+	publ.content_type = _blf_content_type;
+	_blf_publishing = 1;
+	n = _blf_pua.send_publish(&publ);
+	_blf_publishing = 0;
+	if(n < 0) {
+		LM_ERR("PUBLISH of %.*s (%s) not sent: pua refused it\n", uri.len,
+				uri.s, what);
+		return -1;
+	}
+	LM_DBG("published %.*s: %s %.*s\n", uri.len, uri.s, what,
+			(int)v->len[GCP_LF_CALLID], v->s[GCP_LF_CALLID]);
+	return 0;
+}
+
+/* publish what the presentity shows (v; terminated: dark), 0 or -1 */
+static int blf_publish(
+		int kind, str *key, const gcp_lamp_view_t *v, int terminated)
+{
+	char did[GCP_LAMP_ID_SIZE];
+	static char *doc = NULL; /* pkg, per process */
+	gcp_di_t di;
+	str body;
+	int n;
+
 	if(!doc && !(doc = pkg_malloc(BLF_DOC_MAX))) {
 		PKG_MEM_ERROR;
 		return -1;
@@ -260,34 +290,15 @@ static int blf_publish(
 			&di, terminated ? GCP_DI_TERMINATED : GCP_DI_EARLY, doc,
 			BLF_DOC_MAX);
 	if(n < 0) {
-		LM_ERR("dialog-info of %.*s not built (%d)\n", uri.len, uri.s, n);
+		LM_ERR("dialog-info of %.*s@%.*s not built (%d)\n", key->len, key->s,
+				(int)di.domain_len, di.domain, n);
 		return -1;
 	}
 	body.s = doc;
 	body.len = n;
-
-	memset(&publ, 0, sizeof(publ));
-	publ.id = id;
-	publ.pres_uri = &uri;
-	publ.body = &body;
-	/* an early dialog lives as long as a call may ring */
-	publ.expires = terminated ? BLF_TERMINATED_EXPIRES : BLF_EARLY_EXPIRES;
-	publ.flag = UPDATE_TYPE; /* pua falls back to an initial PUBLISH */
-	publ.source_flag = BLF_SOURCE_FLAG;
-	publ.event = DIALOG_EVENT;
-	publ.content_type = _blf_content_type;
-	_blf_publishing = 1;
-	n = _blf_pua.send_publish(&publ);
-	_blf_publishing = 0;
-	if(n < 0) {
-		LM_ERR("PUBLISH of %.*s (%s) not sent: pua refused it\n", uri.len,
-				uri.s, terminated ? "terminated" : "early");
-		return -1;
-	}
-	LM_DBG("published %.*s: %s %.*s\n", uri.len, uri.s,
-			terminated ? "terminated" : "early", (int)di.call_id_len,
-			di.call_id);
-	return 0;
+	return blf_send(kind, key, v, &body,
+			terminated ? BLF_TERMINATED_EXPIRES : BLF_EARLY_EXPIRES,
+			terminated ? "terminated" : "early");
 }
 
 /* The publication removed (PUBLISH with Expires: 0) once its dialog is
@@ -297,36 +308,7 @@ static int blf_publish(
  * start a publication of its own. 0 or -1. */
 static int blf_unpublish(int kind, str *key, const gcp_lamp_view_t *v)
 {
-	char uribuf[GCP_MAX_USER + GCP_MAX_URI + 8], idbuf[GCP_MAX_USER + 8];
-	publ_info_t publ;
-	str uri, id;
-	int n;
-
-	if(blf_uri(key, v, uribuf, sizeof(uribuf), &uri) < 0)
-		return -1;
-	n = gcp_lamp_pub_id(kind, key->s, key->len, idbuf, sizeof(idbuf));
-	if(n < 0)
-		return -1;
-	id.s = idbuf;
-	id.len = n;
-	memset(&publ, 0, sizeof(publ));
-	publ.id = id;
-	publ.pres_uri = &uri;
-	publ.expires = 0;
-	publ.flag = UPDATE_TYPE;
-	publ.source_flag = BLF_SOURCE_FLAG;
-	publ.event = DIALOG_EVENT;
-	publ.content_type = _blf_content_type;
-	_blf_publishing = 1;
-	n = _blf_pua.send_publish(&publ);
-	_blf_publishing = 0;
-	if(n < 0) {
-		LM_ERR("removal of the publication of %.*s not sent: pua refused "
-			   "it\n",
-				uri.len, uri.s);
-		return -1;
-	}
-	return 0;
+	return blf_send(kind, key, v, NULL, 0, "removal");
 }
 
 /* Decide again for one presentity and publish a change; caller holds its
