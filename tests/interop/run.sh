@@ -339,7 +339,14 @@ t_picker() {
 	elif [ "$MODE" != inject ]; then
 		party callerua interop_phone.xml $P_CALLERUA $MP_CALLERUA $CP_CALLERUA -key user 3001
 	fi
-	call_party caller interop_caller.xml $P_CALLER $MP_CALLER $CP_CALLER 1001 \
+	# The client dials only after the call rings; a loaded machine can keep a
+	# softphone's "call" command for seconds (CI saw twinkle take over 4 s and
+	# the caller give up first), so this caller waits 8 s, not 4 s.
+	sed 's/timeout="4000" ontimeout="cancel"/timeout="8000" ontimeout="cancel"/' \
+		"$(scen_path interop_caller.xml)" >"$T_DIR/caller_patient.xml"
+	grep -q 'timeout="8000"' "$T_DIR/caller_patient.xml" ||
+		{ echo "  interop_caller.xml no longer has its 4 s patience to raise"; return 1; }
+	call_party caller "$T_DIR/caller_patient.xml" $P_CALLER $MP_CALLER $CP_CALLER 1001 \
 		-key from 3001 -key tag callerP -key contact_port $cport
 	wait_tracked || { echo "  the call to 1001 never rang"; return 1; }
 	cl_dial "$c" sip:7001@127.0.0.1
