@@ -46,6 +46,9 @@ gcp_params_t gcp_prm = {
 		.presentity_domain = STR_NULL,
 		.other_group_order_name = "priority",
 		.other_group_order = GCP_ORDER_PRIORITY,
+		.dmq = 0,
+		.dmq_heartbeat = 1000,
+		.dmq_down_after = 3000,
 };
 
 gcp_stats_t gcp_st;

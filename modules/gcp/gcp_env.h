@@ -70,6 +70,11 @@ typedef struct gcp_params
 	/* which call of a group and the groups it lists a pickup takes */
 	char *other_group_order_name; /* as given: priority or age */
 	int other_group_order;		  /* GCP_ORDER_* of the name */
+	/* the cluster (gcp_dmq.h): on, the heartbeat's period and how long a
+	 * node unheard of counts as up (ms) */
+	int dmq;
+	int dmq_heartbeat;
+	int dmq_down_after;
 } gcp_params_t;
 
 extern gcp_params_t gcp_prm;
@@ -82,6 +87,7 @@ typedef struct gcp_stats
 	stat_var *pickup_denied;
 	stat_var *pickup_failed;
 	stat_var *picked_kind[5]; /* by GCP_KIND_* (1..4) */
+	stat_var *pickup_relayed; /* to the node the call rings through */
 } gcp_stats_t;
 
 extern gcp_stats_t gcp_st;

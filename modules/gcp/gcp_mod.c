@@ -30,6 +30,7 @@
 #include "../../core/parser/parse_uri.h"
 
 #include "gcp_blf.h"
+#include "gcp_dmq.h"
 #include "gcp_env.h"
 #include "gcp_event.h"
 #include "gcp_store.h"
@@ -103,6 +104,9 @@ static param_export_t params[] = {
 	{"publish", PARAM_STR, &gcp_prm.publish_given},
 	{"presentity_domain", PARAM_STR, &gcp_prm.presentity_domain},
 	{"other_group_order", PARAM_STRING, &gcp_prm.other_group_order_name},
+	{"dmq", PARAM_INT, &gcp_prm.dmq},
+	{"dmq_heartbeat", PARAM_INT, &gcp_prm.dmq_heartbeat},
+	{"dmq_down_after", PARAM_INT, &gcp_prm.dmq_down_after},
 	{0, 0, 0}
 };
 
@@ -118,6 +122,7 @@ static stat_export_t mod_stats[] = {
 	{"picked_other_group", 0, &gcp_st.picked_kind[GCP_KIND_OTHER_GROUP]},
 	{"picked_directed", 0, &gcp_st.picked_kind[GCP_KIND_DIRECTED]},
 	{"picked_replaces", 0, &gcp_st.picked_kind[GCP_KIND_REPLACES]},
+	{"pickup_relayed", 0, &gcp_st.pickup_relayed},
 	{0, 0, 0}
 };
 
@@ -369,6 +374,8 @@ static int mod_init(void)
 	env.lock_ctx = gcp_locks;
 	if(gcp_blf_init(&env) < 0) /* the ring's observer, when publishing */
 		return -1;
+	if(gcp_dmq_init(&env) < 0 || gcp_dmq_init_cfg() < 0) /* and a cluster's */
+		return -1;
 	gcp_ring = gcp_ring_create(&env, gcp_prm.hash_size, gcp_prm.max_calls);
 	if(gcp_ring == NULL) {
 		LM_ERR("cannot create the ring table in shared memory\n");
@@ -398,6 +405,7 @@ static void gcp_timer(unsigned int ticks, void *param)
 	unsigned n;
 
 	gcp_pickup_timer();
+	gcp_dmq_timer(now);
 	if(now - last_expire >= 1000) {
 		last_expire = now;
 		n = gcp_ring_expire(

@@ -44,6 +44,7 @@
 #include "gcp_msg.h"
 #include "gcp_target.h"
 #include "gcp_claim.h"
+#include "gcp_dmq_pick.h"
 #include "../../modules/tm/t_cancel.h"
 
 /* What happens next to a pickup; changed with compare-and-swap, so that
@@ -660,8 +661,19 @@ static int gcp_pickup_target(struct sip_msg *msg, gcp_target_t *target)
 		memcpy(dstbuf, dst.s, dst.len);
 	dst.s = dstbuf;
 
+	/* a cluster: the call to take may ring through another node */
+	if(target->kind != GCP_KIND_REPLACES) {
+		ret = gcp_dmq_pick(msg, target, 0);
+		if(ret != 0)
+			return ret > 0 ? 3 : -1;
+	}
 	call = gcp_claim_deliverable(target, &mode, tt, sizeof(tt), &found);
 	if(call == NULL) {
+		if(target->kind != GCP_KIND_REPLACES || !found) {
+			ret = gcp_dmq_pick(msg, target, 1);
+			if(ret != 0)
+				return ret > 0 ? 3 : -1;
+		}
 		if(target->kind == GCP_KIND_REPLACES && !found)
 			return -2; /* no call of ours: an attended transfer */
 		/* a copy of a pickup INVITE whose first copy claimed the call

@@ -37,6 +37,9 @@
 #include "../../core/rpc_lookup.h"
 
 #include "gcp_env.h"
+#include "gcp_dmq_calls.h"
+#include "gcp_dmq_cfg.h"
+#include "gcp_dmq_link.h"
 #include "gcp_store.h"
 #include "gcp_rpc.h"
 #include "gcp_rpc_change.h"
@@ -529,13 +532,18 @@ typedef struct gcp_rpc_call
 	int state;
 	int not_pickable;
 	int flags;
-	int kind; /* of the pickup that claimed it last */
+	int kind;	/* of the pickup that claimed it last */
+	int remote; /* rings through another node of the cluster */
+	char node[GCP_PEER_URI_MAX + 1];
 } gcp_rpc_call_t;
 
 typedef struct gcp_rpc_calls
 {
 	gcp_rpc_call_t *v;
 	int n, cap;
+	const char *group; /* only this group's (NULL: all) */
+	size_t glen;
+	gcp_peers_t *peers; /* while the other nodes' calls are copied */
 } gcp_rpc_calls_t;
 
 static void gcp_rpc_copy(char *dst, size_t size, const gcp_call_t *c, int f)
@@ -570,6 +578,50 @@ static int gcp_rpc_visit(const gcp_call_t *c, void *arg)
 	r->not_pickable = c->not_pickable;
 	r->flags = c->flags;
 	r->kind = __atomic_load_n(&c->pickup_kind, __ATOMIC_RELAXED);
+	r->since_ms = gcp_wall_of(r->since_ms);
+	r->tracked_ms = gcp_wall_of(r->tracked_ms);
+	r->remote = 0;
+	r->node[0] = '\0';
+	return 0;
+}
+
+static void gcp_rpc_copy_str(char *dst, size_t size, const char *s, size_t len)
+{
+	if(len >= size)
+		len = size - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+/* the calls of the other nodes (dmq), under the cluster table's lock */
+static int gcp_rpc_visit_remote(const gcp_peer_call_view_t *c, void *arg)
+{
+	gcp_rpc_calls_t *l = arg;
+	gcp_rpc_call_t *r;
+	gcp_peer_node_t *node;
+
+	if(l->n >= l->cap)
+		return 1;
+	if(l->group
+			&& (c->len[GCP_PC_GROUP] != l->glen
+					|| memcmp(c->s[GCP_PC_GROUP], l->group, l->glen) != 0))
+		return 0;
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	gcp_rpc_copy_str(r->group, sizeof(r->group), c->s[GCP_PC_GROUP],
+			c->len[GCP_PC_GROUP]);
+	gcp_rpc_copy_str(r->callee, sizeof(r->callee), c->s[GCP_PC_CALLEE],
+			c->len[GCP_PC_CALLEE]);
+	gcp_rpc_copy_str(r->caller, sizeof(r->caller), c->s[GCP_PC_CALLER],
+			c->len[GCP_PC_CALLER]);
+	gcp_rpc_copy_str(r->callid, sizeof(r->callid), c->s[GCP_PC_CALLID],
+			c->len[GCP_PC_CALLID]);
+	r->since_ms = r->tracked_ms = c->since_ms;
+	r->state = GCP_CALL_RINGING;
+	r->remote = 1;
+	node = gcp_peers_node_at(l->peers, c->node);
+	if(node)
+		gcp_rpc_copy_str(r->node, sizeof(r->node), node->uri, node->ulen);
 	return 0;
 }
 
@@ -627,7 +679,7 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 {
 	gcp_rpc_args_t a;
 	gcp_rpc_calls_t l;
-	const char *group = NULL, *state, *delivery, *kind;
+	const char *group = NULL, *state, *delivery, *kind, *self;
 	size_t glen = 0;
 	uint64_t now;
 	int i, pickable;
@@ -648,6 +700,8 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 		}
 	}
 	l.cap = gcp_ring_count(gcp_ring) + 16;
+	if(gcp_prm.dmq)
+		l.cap += GCP_RPC_MAX_CALLS; /* the other nodes' too, up to the cap */
 	if(l.cap > GCP_RPC_MAX_CALLS)
 		l.cap = GCP_RPC_MAX_CALLS;
 	l.n = 0;
@@ -658,6 +712,13 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 		return;
 	}
 	gcp_ring_foreach(gcp_ring, group, glen, gcp_rpc_visit, &l);
+	l.group = group;
+	l.glen = glen;
+	if(gcp_prm.dmq) {
+		l.peers = gcp_dmq_calls_lock();
+		gcp_peers_foreach(l.peers, -1, gcp_rpc_visit_remote, &l);
+		gcp_dmq_calls_unlock();
+	}
 	if(group && l.n == 0) {
 		g.s = (char *)group;
 		g.len = (int)glen;
@@ -668,15 +729,22 @@ static void gcp_rpc_calls(rpc_t *rpc, void *ctx)
 		}
 	}
 	qsort(l.v, l.n, sizeof(gcp_rpc_call_t), gcp_rpc_cmp);
-	now = gcp_now_ms();
+	now = gcp_wall_ms();
+	self = gcp_prm.dmq ? gcp_dmq_self()->s : "";
 	for(i = 0; i < l.n; i++) {
 		state = gcp_rpc_state(&l.v[i], &pickable);
 		delivery = gcp_inject_first(l.v[i].flags) ? "inject" : "replaces";
+		if(l.v[i].remote)
+			delivery = "its node";
 		kind = l.v[i].state == GCP_CALL_CLAIMED
 							   || l.v[i].state == GCP_CALL_PICKED
 					   ? gcp_kind_name(l.v[i].kind)
 					   : "none";
 		if(rpc->add(ctx, "{", &th) < 0
+				|| (gcp_prm.dmq
+						&& rpc->struct_add(th, "s", "node",
+								   l.v[i].remote ? l.v[i].node : self)
+								   < 0)
 				|| rpc->struct_add(th, "ssssdssss", "group", l.v[i].group,
 						   "callee", l.v[i].callee, "caller", l.v[i].caller,
 						   "callid", l.v[i].callid, "seconds",
@@ -706,6 +774,7 @@ static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
 	char err[GCP_ERR_LEN];
 	size_t nranges, nmembers;
 	gcp_rpc_args_t a;
+	gcp_cfg_t *cfg;
 	void *th;
 	int ret;
 
@@ -714,6 +783,10 @@ static void gcp_rpc_reload(rpc_t *rpc, void *ctx)
 	gcp_store_writer_lock();
 	ret = gcp_store_reload(err, sizeof(err));
 	gcp_store_counts(&nranges, &nmembers);
+	if(ret >= 0 && gcp_prm.dmq && (cfg = gcp_store_get()) != NULL) {
+		gcp_dmq_cfg_changed("gcp.reload", NULL, cfg); /* to every node */
+		gcp_cfg_free(cfg);
+	}
 	gcp_store_writer_unlock();
 	if(ret < 0) {
 		LM_ERR("gcp.reload refused, the running configuration stays: %s\n",

@@ -15,6 +15,8 @@
 #include "../../core/rpc.h"
 
 #include "gcp_store.h"
+#include "gcp_dmq_cfg.h"
+#include "gcp_env.h"
 #include "gcp_rpc_change.h"
 
 /* ---- arguments ---- */
@@ -118,6 +120,8 @@ gcp_cfg_t *gcp_rpc_change(rpc_t *rpc, void *ctx, const char *cmd,
 				err);
 		return NULL;
 	}
+	if(gcp_prm.dmq)
+		gcp_dmq_cfg_changed(cmd, a, cfg); /* to every node of the cluster */
 	gcp_store_writer_unlock();
 	if(ret == GCP_SAVE_NOT_DURABLE) {
 		/* the file is replaced and the change in force (the two agree),

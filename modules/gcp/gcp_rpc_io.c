@@ -23,6 +23,8 @@
 #include "../../core/rpc.h"
 #include "../../core/rpc_lookup.h"
 
+#include "gcp_dmq_cfg.h"
+#include "gcp_env.h"
 #include "gcp_rpc_change.h"
 #include "gcp_rpc_io.h"
 #include "gcp_store.h"
@@ -92,6 +94,8 @@ static void gcp_rpc_import(rpc_t *rpc, void *ctx)
 	}
 	gcp_store_writer_lock();
 	ret = gcp_store_replace(cfg, err, sizeof(err));
+	if(gcp_prm.dmq && (ret == 0 || ret == GCP_SAVE_NOT_DURABLE))
+		gcp_dmq_cfg_changed("gcp.import", NULL, cfg); /* to every node */
 	gcp_store_writer_unlock();
 	if(ret < 0 && ret != GCP_SAVE_NOT_DURABLE) {
 		gcp_cfg_free(cfg);

@@ -22,6 +22,7 @@
 #include "gcp_env.h"
 #include "gcp_store.h"
 #include "gcp_target.h"
+#include "gcp_dmq_link.h"
 
 const char *gcp_kind_name(int kind)
 {
@@ -162,6 +163,10 @@ int gcp_target_allowed(struct sip_msg *msg, gcp_target_t *t)
 	 * unless require_auth, a From URI that is "myself" by the rule of the
 	 * cfg's from_uri==myself: its host with the port it names or its
 	 * transport's default (5061 for TLS). */
+	/* a pickup another node of the cluster relayed: that node checked the
+	 * picker (the cfg does not challenge its nodes' requests) */
+	if(!authed && gcp_prm.dmq && gcp_dmq_relayed(msg))
+		authed = 1;
 	if(!authed) {
 		if(gcp_prm.require_auth) {
 			LM_NOTICE("%s pickup refused: the cfg checked no credentials of "
