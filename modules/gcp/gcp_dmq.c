@@ -77,7 +77,7 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 {
 	const char *t = gcp_dmq_text(root, "t"), *to = gcp_dmq_text(root, "to");
 	const char *cd;
-	uint64_t boot = 0, cv, n, nd, full;
+	uint64_t boot = 0, cv, n, nd, full, j;
 	int has_boot;
 
 	if(t == NULL) {
@@ -102,7 +102,8 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 		cd = gcp_dmq_text(root, "cd");
 		if(gcp_dmq_num(root, "cv", &cv) < 0 || cd == NULL || strlen(cd) != 16
 				|| gcp_dmq_num(root, "n", &n) < 0 || n > 0xffffffffULL
-				|| gcp_dmq_hex(root, "nd", &nd) < 0) {
+				|| gcp_dmq_hex(root, "nd", &nd) < 0
+				|| gcp_dmq_num(root, "j", &j) < 0 || j > 1) {
 			LM_ERR("dmq: a heartbeat of node %s without its version, "
 				   "digests or count of calls: ignored\n",
 					name);
@@ -111,7 +112,7 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 		if(gcp_dmq_calls_heard(name, boot) < 0)
 			return 0;
 		gcp_dmq_calls_heartbeat(name, (unsigned)n, nd, cv, cd);
-		gcp_dmq_cfg_heartbeat(name, cv, cd);
+		gcp_dmq_cfg_heartbeat(name, cv, cd, (int)j);
 		return 0;
 	}
 	if(strcmp(t, "add") == 0) {
@@ -210,9 +211,9 @@ static void gcp_dmq_heartbeat(void)
 	gcp_dmq_cfg_state(&cv, cd);
 	b.len = snprintf(body, sizeof(body),
 			"{\"t\":\"hb\",\"boot\":\"%llx\",\"cv\":%llu,\"cd\":\"%s\","
-			"\"n\":%u,\"nd\":\"%llx\"}",
+			"\"n\":%u,\"nd\":\"%llx\",\"j\":%d}",
 			(unsigned long long)gcp_dmq_boot(), (unsigned long long)cv, cd, n,
-			(unsigned long long)nd);
+			(unsigned long long)nd, gcp_dmq_cfg_joined());
 	b.s = body;
 	gcp_dmq_bcast(&b);
 }
@@ -224,6 +225,7 @@ void gcp_dmq_timer(uint64_t now)
 	if(!gcp_prm.dmq)
 		return;
 	gcp_dmq_calls_timer(now);
+	gcp_dmq_cfg_timer(now);
 	if(now - last_hb >= (uint64_t)gcp_prm.dmq_heartbeat) {
 		last_hb = now;
 		gcp_dmq_heartbeat();

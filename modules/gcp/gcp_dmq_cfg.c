@@ -36,6 +36,12 @@ typedef struct gcp_dmq_cfg_state
 	uint64_t version; /* under the writer lock; read atomically */
 	uint64_t digest;
 	uint64_t asked_ms;
+	/* 0 until this node holds the cluster's configuration: it took a
+	 * joined node's, found it equal, was changed by RPC, or heard of no
+	 * joined node for dmq_down_after after start-up (a cluster starting
+	 * whole) */
+	int joined;
+	uint64_t start_ms;
 } gcp_dmq_cfg_state_t;
 
 static gcp_dmq_cfg_state_t *_cs = NULL;
@@ -98,10 +104,31 @@ int gcp_dmq_cfg_init(void)
 		return -1;
 	}
 	memset(_cs, 0, sizeof(*_cs));
+	_cs->start_ms = gcp_now_ms();
 	gcp_store_writer_lock();
 	gcp_cfg_redigest();
 	gcp_store_writer_unlock();
 	return 0;
+}
+
+int gcp_dmq_cfg_joined(void)
+{
+	return __atomic_load_n(&_cs->joined, __ATOMIC_RELAXED);
+}
+
+static void gcp_cfg_join(const char *why)
+{
+	if(__atomic_exchange_n(&_cs->joined, 1, __ATOMIC_RELAXED) == 0)
+		LM_INFO("dmq: this node holds the cluster's configuration now (%s)\n",
+				why);
+}
+
+void gcp_dmq_cfg_timer(uint64_t now)
+{
+	if(!gcp_dmq_cfg_joined()
+			&& now - _cs->start_ms >= (uint64_t)gcp_prm.dmq_down_after)
+		gcp_cfg_join("no node that holds one was heard of since start-up: "
+					 "ours is the cluster's");
 }
 
 void gcp_dmq_cfg_state(uint64_t *version, char *digest)
@@ -196,6 +223,7 @@ void gcp_dmq_cfg_changed(
 	__atomic_store_n(&_cs->digest, gcp_cfg_digest(cfg), __ATOMIC_RELAXED);
 	if(_replaying)
 		return; /* its version is the sender's (gcp_dmq_cfg_on_op) */
+	gcp_cfg_join("changed here");
 	__atomic_store_n(&_cs->version, _cs->version + 1, __ATOMIC_RELAXED);
 	if(a == NULL)
 		gcp_cfg_send_full(cfg, NULL);
@@ -434,23 +462,37 @@ static int gcp_cfg_theirs_wins(uint64_t v, const char *node)
 }
 
 void gcp_dmq_cfg_heartbeat(
-		const char *node, uint64_t version, const char *digest)
+		const char *node, uint64_t version, const char *digest, int node_joined)
 {
 	char mine[17], body[GCP_PEER_URI_MAX + 64];
 	uint64_t v, now = gcp_now_ms();
+	int joined = gcp_dmq_cfg_joined();
 	str b;
 
+	/* a node that has not joined takes ours; one that joins takes the
+	 * first joined node's; joined nodes converge by (version, name) */
+	if(!node_joined)
+		return;
 	gcp_dmq_cfg_state(&v, mine);
-	if(strcmp(mine, digest) == 0 || !gcp_cfg_theirs_wins(version, node))
+	if(strcmp(mine, digest) == 0) {
+		if(!joined) {
+			gcp_store_writer_lock();
+			gcp_cfg_raise(version);
+			gcp_store_writer_unlock();
+			gcp_cfg_join("the same as the cluster's");
+		}
+		return;
+	}
+	if(joined && !gcp_cfg_theirs_wins(version, node))
 		return;
 	if(now - __atomic_load_n(&_cs->asked_ms, __ATOMIC_RELAXED)
 			< GCP_CFG_ASK_GAP_MS)
 		return;
 	__atomic_store_n(&_cs->asked_ms, now, __ATOMIC_RELAXED);
-	LM_INFO("dmq: node %s has configuration %llu (%s), we %llu (%s): asking "
-			"for it\n",
+	LM_INFO("dmq: node %s has configuration %llu (%s), we %llu (%s%s): "
+			"asking for it\n",
 			node, (unsigned long long)version, digest, (unsigned long long)v,
-			mine);
+			mine, joined ? "" : ", joining");
 	b.len = snprintf(
 			body, sizeof(body), "{\"t\":\"cfgreq\",\"to\":\"%s\"}", node);
 	b.s = body;
@@ -493,8 +535,10 @@ int gcp_dmq_cfg_on_full(const char *node, srjson_t *root)
 		return -1;
 	}
 	if(db != NULL || gcp_store_is_db()) {
-		if(gcp_cfg_theirs_wins(v, node))
+		if(!gcp_dmq_cfg_joined() || gcp_cfg_theirs_wins(v, node)) {
 			gcp_cfg_reread(node, v);
+			gcp_cfg_join("the tables re-read");
+		}
 		return 0;
 	}
 	snprintf(name, sizeof(name), "the configuration of node %s", node);
@@ -505,13 +549,14 @@ int gcp_dmq_cfg_on_full(const char *node, srjson_t *root)
 		return -1;
 	}
 	gcp_store_writer_lock();
-	if(!gcp_cfg_theirs_wins(v, node)) {
+	if(gcp_dmq_cfg_joined() && !gcp_cfg_theirs_wins(v, node)) {
 		gcp_store_writer_unlock();
 		gcp_cfg_free(cfg);
 		return 0; /* ours moved on meanwhile */
 	}
 	ret = gcp_store_replace(cfg, err, sizeof(err));
 	if(ret == 0 || ret == GCP_SAVE_NOT_DURABLE) {
+		__atomic_store_n(&_cs->joined, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&_cs->version, v, __ATOMIC_RELAXED);
 		__atomic_store_n(&_cs->digest, gcp_cfg_digest(cfg), __ATOMIC_RELAXED);
 	}

@@ -26,6 +26,10 @@
  *   ends with the configuration of the node that is highest in that
  *   order, the last writer for the conflicting items.
  *
+ * - A node that starts takes the configuration of a node that holds the
+ *   cluster's (heartbeat "j"), whatever its own version and file: a
+ *   node restarted with a lost or old file does not impose it.
+ *
  * Versions and digests change under the store's writer lock only.
  */
 
@@ -56,8 +60,18 @@ void gcp_dmq_cfg_state(uint64_t *version, char *digest);
 int gcp_dmq_cfg_on_op(const char *node, srjson_t *root);
 int gcp_dmq_cfg_on_request(const char *node);
 int gcp_dmq_cfg_on_full(const char *node, srjson_t *root);
-/* a node's heartbeat: ask its configuration when it is the one to take */
-void gcp_dmq_cfg_heartbeat(
-		const char *node, uint64_t version, const char *digest);
+/* a node's heartbeat: ask its configuration when it is the one to take
+ * (node_joined: it holds the cluster's, see gcp_dmq_cfg_joined()) */
+void gcp_dmq_cfg_heartbeat(const char *node, uint64_t version,
+		const char *digest, int node_joined);
+
+/* 1 once this node holds the cluster's configuration: a node that starts
+ * (or restarts, whatever its file says) first takes the configuration
+ * of a node that holds it; with none heard of for dmq_down_after (the
+ * whole cluster starting), its own is the cluster's */
+int gcp_dmq_cfg_joined(void);
+
+/* the GCP TIMER process: the end of the wait to join */
+void gcp_dmq_cfg_timer(uint64_t now_ms);
 
 #endif
