@@ -2,6 +2,8 @@
 #
 #   make          build modules/gcp/gcp.so against the installed Kamailio
 #   make run      install what is missing, build, start Kamailio (foreground)
+#   make run-cluster  the same, three nodes of a cluster (WITH_DMQ) on
+#                 127.0.0.2, .3, .4 (foreground; Ctrl-C stops them)
 #   make test     the same set-up, then every test; ends "N passed, N failed"
 #   make fuzz     run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make format   clang-format the C sources with Kamailio's style
@@ -20,7 +22,7 @@ KAMAILIO_VERSION = $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
 KAMAILIO_SRC ?= $(BUILD)/kamailio-src
 KAMAILIO_STAMP = $(KAMAILIO_SRC)/.gcp-configured
 
-.PHONY: all setup module run test unit sipp fuzz format clean distclean
+.PHONY: all setup module run run-cluster test unit sipp fuzz format clean distclean
 
 all: module
 
@@ -36,6 +38,11 @@ module: $(KAMAILIO_STAMP)
 
 run: setup module
 	@bash scripts/run.sh $(ARGS)
+
+# three nodes of one cluster (cfg/kamailio.cfg with WITH_DMQ): 127.0.0.2,
+# 127.0.0.3, 127.0.0.4 on port 5060, in build/run/cluster/node1..3
+run-cluster: setup module
+	@bash scripts/run-cluster.sh $(ARGS)
 
 test: setup module
 	@bash tests/run-all.sh

@@ -13,6 +13,7 @@ SUITES=(
 	"smoke|make run, as a user starts it|bash tests/smoke_run.sh"
 	"rpc|management: kamcmd, persistence, statistics|bash tests/rpc/run.sh"
 	"stress|races, faults, load, bounds and hostile input (children=8)|STRESS_ROUNDS=${GCP_STRESS_ROUNDS:-10} bash tests/stress/run.sh"
+	"cluster|three nodes (DMQ): pickups, registrations, lamps and configuration across nodes, nodes that fail|bash tests/cluster/run.sh"
 	"docs|module README up to date with its DocBook, everything documented|bash tests/docs/run.sh"
 	"kemi|the Lua (KEMI) configuration|bash tests/kemi/run.sh"
 	"prom|statistics on Prometheus /metrics, JSON-RPC and kamcli|bash tests/prom/run.sh"

@@ -20,19 +20,23 @@
 #   deb       5095      5911-5949 (tests of the sipp suite,      5099
 #   kemi      5096      moved by load_sipp_test: 5<p>0<n> ->
 #   prom      5097      59<p><n>; prom's HTTP on 5996)
+#   cluster   5098      5500-5598 (550x members' phones, 551x-   5599
+#             (on       552x callers, 553x-554x pickers,
+#             127.0.0.2 555x-556x pickers' phones, 557x-558x
+#             .3, .4)   watchers, registrations, KDMQ senders)
 #
 # KEMI_ALL=1 (tests/kemi) runs every test of the sipp suite with its ports
 # + 1000 (6101-6499, voicemail 6099): not next to the stress suite.
 # Every SIPp also binds media ports from 6000 upwards (-mp).
 
 declare -gA K_PORTS=([smoke]=5060 [sipp]=5070 [bench]=5075 [rpc]=5080 [stress]=5085
-	[valgrind]=5085 [interop]=5090 [deb]=5095 [kemi]=5096 [prom]=5097)
+	[valgrind]=5085 [interop]=5090 [deb]=5095 [kemi]=5096 [prom]=5097 [cluster]=5098)
 declare -gA PARTY_PORTS=([smoke]="5499" [sipp]="5101-5499" [bench]="6500-6999"
 	[rpc]="5600-5699" [stress]="6150-6199 6250-6299 6350-6399 6450-6499"
 	[valgrind]="6150-6199 6250-6299 6350-6399 6450-6499" [interop]="5700-5899"
-	[deb]="5911-5949" [kemi]="5911-5949" [prom]="5911-5949 5996")
+	[deb]="5911-5949" [kemi]="5911-5949" [prom]="5911-5949 5996" [cluster]="5500-5598")
 declare -gA VM_PORTS=([sipp]=5099 [rpc]=5099 [deb]=5099 [kemi]=5099 [prom]=5099
-	[stress]=6199 [valgrind]=6199 [bench]=6999)
+	[stress]=6199 [valgrind]=6199 [bench]=6999 [cluster]=5599)
 
 # sed expressions that move a test of the sipp suite (its function's text)
 # to another suite's ports
