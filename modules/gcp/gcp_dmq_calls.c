@@ -576,8 +576,9 @@ void gcp_dmq_calls_heartbeat(const char *name, unsigned n, uint64_t digest,
 	LM_INFO("dmq: node %s rings %u calls, we know %u of them: asking for "
 			"all\n",
 			name, n, known);
-	b.len = snprintf(
-			body, sizeof(body), "{\"t\":\"sync\",\"to\":\"%s\"}", name);
+	b.len = snprintf(body, sizeof(body),
+			"{\"t\":\"sync\",\"boot\":\"%llx\",\"to\":\"%s\"}",
+			(unsigned long long)_boot, name);
 	b.s = body;
 	gcp_dmq_send(&b, name);
 }
@@ -599,6 +600,10 @@ void gcp_dmq_calls_failed(const char *name, int code)
 	gcp_peer_node_t *node;
 	int i, was_up = 0;
 
+	/* only no answer at all says a node is gone: any reply, even a
+	 * refusal, comes from a node that runs */
+	if(code != 408)
+		return;
 	lock_get(&_dc->lock);
 	i = gcp_peers_node(_dc->peers, name, strlen(name), 0);
 	if(i >= 1) {

@@ -151,7 +151,7 @@ int gcp_dmq_from_node(struct sip_msg *msg)
 	return _is_from_node(msg, NULL, NULL) > 0;
 }
 
-int gcp_dmq_relayed(struct sip_msg *msg)
+int gcp_dmq_relayed(struct sip_msg *msg, struct hdr_field **hdr)
 {
 	struct hdr_field *h;
 
@@ -163,8 +163,11 @@ int gcp_dmq_relayed(struct sip_msg *msg)
 		if(h->type == HDR_OTHER_T && h->name.len == GCP_DMQ_RELAY_HDR_LEN
 				&& strncasecmp(
 						   h->name.s, GCP_DMQ_RELAY_HDR, GCP_DMQ_RELAY_HDR_LEN)
-						   == 0)
+						   == 0) {
+			if(hdr)
+				*hdr = h;
 			return gcp_dmq_from_node(msg);
+		}
 	}
 	return 0;
 }

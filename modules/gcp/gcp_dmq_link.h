@@ -57,8 +57,10 @@ int gcp_dmq_send(str *body, const char *node);
 int gcp_dmq_from_node(struct sip_msg *msg);
 
 /* 1 when msg is a pickup that another node relayed to this one (the
- * X-Gcp-Relay header, from a node): claim here only, never relay again */
-int gcp_dmq_relayed(struct sip_msg *msg);
+ * X-Gcp-Relay header, from a node), with the header in *hdr (when not
+ * NULL): claim here first; its value lists the nodes that tried to
+ * claim already ("1": none), which a further relay skips */
+int gcp_dmq_relayed(struct sip_msg *msg, struct hdr_field **hdr);
 
 /* the header a relayed pickup carries */
 #define GCP_DMQ_RELAY_HDR "X-Gcp-Relay"

@@ -9,10 +9,13 @@
 
 /* Where a pickup's call rings in a cluster (see gcp_dmq_pick.h). */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../../core/dprint.h"
 #include "../../core/dset.h"
+#include "../../core/data_lump.h"
+#include "../../core/trim.h"
 
 #include "gcp_dmq_calls.h"
 #include "gcp_dmq_link.h"
@@ -81,23 +84,84 @@ static int gcp_pick_better(
 	return r->since_ms < l->since_ms;
 }
 
-static int gcp_pick_relay(
-		struct sip_msg *msg, gcp_target_t *t, const char *node)
+/* the nodes a relayed pickup lists as tried (comma-separated names, or
+ * "1" for none) are taken out of the offer while the lock is held: their
+ * up flags, saved in *saved, are put back by gcp_pick_restore() */
+static void gcp_pick_exclude(gcp_peers_t *peers, str *tried, int *saved)
 {
-	static const char hdr[] = GCP_DMQ_RELAY_HDR ": 1\r\n";
-	str du;
+	char *p, *end, *e;
+	int i;
 
+	for(i = 0; i < GCP_PEER_MAX_NODES; i++)
+		saved[i] = -1;
+	if(tried == NULL)
+		return;
+	p = tried->s;
+	end = tried->s + tried->len;
+	while(p < end) {
+		while(p < end && (*p == ' ' || *p == ','))
+			p++;
+		e = p;
+		while(e < end && *e != ',' && *e != ' ')
+			e++;
+		if(e > p) {
+			i = gcp_peers_node(peers, p, e - p, 0);
+			if(i >= 1 && saved[i] < 0) {
+				saved[i] = gcp_peers_node_at(peers, i)->up;
+				gcp_peers_node_at(peers, i)->up = 0;
+			}
+		}
+		p = e;
+	}
+}
+
+static void gcp_pick_restore(gcp_peers_t *peers, const int *saved)
+{
+	int i;
+
+	for(i = 1; i < GCP_PEER_MAX_NODES; i++)
+		if(saved[i] >= 0)
+			gcp_peers_node_at(peers, i)->up = saved[i];
+}
+
+/* $du the node, and the header: "1" on a first relay; on a relay of a
+ * relayed pickup (nothing here), the nodes that tried, this one added */
+static int gcp_pick_relay(struct sip_msg *msg, gcp_target_t *t,
+		const char *node, struct hdr_field *old, str *tried)
+{
+	char hdr[GCP_DMQ_RELAY_HDR_LEN + 2
+			 + GCP_PEER_MAX_NODES * (GCP_PEER_URI_MAX + 1) + 3];
+	const str *self = gcp_dmq_self();
+	str du;
+	int n;
+
+	if(old == NULL) {
+		n = snprintf(hdr, sizeof(hdr), "%s: 1\r\n", GCP_DMQ_RELAY_HDR);
+	} else if(tried->len == 1 && tried->s[0] == '1') {
+		n = snprintf(hdr, sizeof(hdr), "%s: %.*s\r\n", GCP_DMQ_RELAY_HDR,
+				self->len, self->s);
+	} else {
+		n = snprintf(hdr, sizeof(hdr), "%s: %.*s,%.*s\r\n", GCP_DMQ_RELAY_HDR,
+				tried->len, tried->s, self->len, self->s);
+	}
+	if(n < 0 || n >= (int)sizeof(hdr)) {
+		LM_ERR("%s pickup: too many nodes tried to relay it further\n",
+				gcp_kind_name(t->kind));
+		return -1;
+	}
 	du.s = (char *)node;
 	du.len = strlen(node);
-	if(gcp_msg_add_headers(msg, hdr, sizeof(hdr) - 1) < 0
+	if((old && del_lump(msg, old->name.s - msg->buf, old->len, 0) == NULL)
+			|| gcp_msg_add_headers(msg, hdr, n) < 0
 			|| set_dst_uri(msg, &du) < 0) {
 		LM_ERR("%s pickup: cannot send it on to node %s\n",
 				gcp_kind_name(t->kind), node);
 		return -1;
 	}
 	update_stat(gcp_st.pickup_relayed, 1);
-	LM_INFO("%s pickup: the call rings through node %s: relayed there\n",
-			gcp_kind_name(t->kind), node);
+	LM_INFO("%s pickup: the call rings through node %s: relayed there%s\n",
+			gcp_kind_name(t->kind), node,
+			old ? " (none was left here for a pickup relayed to us)" : "");
 	return 1;
 }
 
@@ -105,17 +169,29 @@ int gcp_dmq_pick(struct sip_msg *msg, gcp_target_t *t, int local_empty)
 {
 	gcp_peer_name_t g[GCP_MAX_ALSO + 1];
 	char node[GCP_PEER_URI_MAX + 1];
+	int saved[GCP_PEER_MAX_NODES];
+	struct hdr_field *relay = NULL;
 	gcp_peer_pick_t r, l;
 	gcp_peer_node_t *pn;
 	gcp_peers_t *peers;
+	str tried = STR_NULL;
 	size_t n;
 	int by_order, found;
 
-	if(!gcp_prm.dmq || gcp_dmq_relayed(msg))
+	if(!gcp_prm.dmq)
 		return 0;
+	if(gcp_dmq_relayed(msg, &relay)) {
+		/* relayed to us: our own calls first, then the nodes that did
+		 * not try yet */
+		if(!local_empty)
+			return 0;
+		tried = relay->body;
+		trim(&tried);
+	}
 	n = gcp_pick_groups(t, g);
 	by_order = gcp_prm.other_group_order == GCP_ORDER_PRIORITY;
 	peers = gcp_dmq_calls_lock();
+	gcp_pick_exclude(peers, relay ? &tried : NULL, saved);
 	if(t->kind == GCP_KIND_REPLACES)
 		found = gcp_peers_find_dialog(peers, t->rp.callid, t->rp.callid_len,
 				t->rp.to_tag, t->rp.to_tag_len, t->rp.from_tag,
@@ -131,6 +207,7 @@ int gcp_dmq_pick(struct sip_msg *msg, gcp_target_t *t, int local_empty)
 		if(pn)
 			memcpy(node, pn->uri, pn->ulen + 1);
 	}
+	gcp_pick_restore(peers, saved);
 	gcp_dmq_calls_unlock();
 	if(!found || node[0] == '\0')
 		return 0;
@@ -138,5 +215,5 @@ int gcp_dmq_pick(struct sip_msg *msg, gcp_target_t *t, int local_empty)
 			&& gcp_pick_local(t, g, n, by_order, &l)
 			&& !gcp_pick_better(&r, &l, by_order))
 		return 0;
-	return gcp_pick_relay(msg, t, node);
+	return gcp_pick_relay(msg, t, node, relay, &tried);
 }

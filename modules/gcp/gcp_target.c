@@ -165,7 +165,7 @@ int gcp_target_allowed(struct sip_msg *msg, gcp_target_t *t)
 	 * transport's default (5061 for TLS). */
 	/* a pickup another node of the cluster relayed: that node checked the
 	 * picker (the cfg does not challenge its nodes' requests) */
-	if(!authed && gcp_prm.dmq && gcp_dmq_relayed(msg))
+	if(!authed && gcp_prm.dmq && gcp_dmq_relayed(msg, NULL))
 		authed = 1;
 	if(!authed) {
 		if(gcp_prm.require_auth) {
