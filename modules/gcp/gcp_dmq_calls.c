@@ -24,7 +24,7 @@
 #include "gcp_env.h"
 #include "gcp_json.h"
 
-#define GCP_DMQ_ANNOUNCE_MS 100	 /* at most this often, after a change */
+#define GCP_DMQ_ANNOUNCE_MS 50	 /* at most this often, after a change */
 #define GCP_DMQ_SYNC_GAP_MS 2000 /* between two syncs asked of one node */
 #define GCP_DMQ_BUCKETS 1024
 
