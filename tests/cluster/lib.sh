@@ -135,6 +135,9 @@ cl_agree() {
 	for n in "${nodes[@]}"; do
 		v=$(cl_view "$n")
 		[ -n "$v" ] || { CL_WHY="node $n: no answer to gcp.cluster"; return 1; }
+		# a node left out of the list may be down (listed so, with what
+		# it held when last heard of)
+		[ $# -eq 0 ] || v=$(awk '$2 != "down"' <<<"$v")
 		for m in "${nodes[@]}"; do
 			local want=up
 			[ "$m" = "$n" ] && want=self
