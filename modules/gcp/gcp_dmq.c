@@ -308,6 +308,7 @@ static rpc_export_t gcp_dmq_rpc[] = {
 
 int gcp_dmq_init(gcp_ring_env_t *env)
 {
+	gcp_dmq_clock_init();
 	if(gcp_prm.dmq == 0)
 		return 0;
 	if(gcp_prm.dmq != 1) {

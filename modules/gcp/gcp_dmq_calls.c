@@ -94,6 +94,12 @@ uint64_t gcp_wall_of(uint64_t mono_ms)
 	return (uint64_t)((int64_t)mono_ms + _wall_offset);
 }
 
+void gcp_dmq_clock_init(void)
+{
+	_boot = gcp_wall_ms();
+	_wall_offset = (int64_t)_boot - (int64_t)gcp_now_ms();
+}
+
 uint64_t gcp_dmq_boot(void)
 {
 	return _boot;
@@ -127,8 +133,6 @@ int gcp_dmq_calls_init(gcp_ring_env_t *env)
 		LM_ERR("dmq: no shared memory for the cluster's calls\n");
 		return -1;
 	}
-	_boot = gcp_wall_ms();
-	_wall_offset = (int64_t)_boot - (int64_t)gcp_now_ms();
 	_prev_changed = env->changed;
 	_prev_ctx = env->changed_ctx;
 	env->changed = gcp_dmq_changed;

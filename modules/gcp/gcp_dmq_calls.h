@@ -77,6 +77,10 @@ void gcp_dmq_calls_failed(const char *node, int code);
 gcp_peers_t *gcp_dmq_calls_lock(void);
 void gcp_dmq_calls_unlock(void);
 
+/* mod_init, dmq or not (gcp.calls reads the clock): the boot id and the
+ * offset of gcp_wall_of() */
+void gcp_dmq_clock_init(void);
+
 /* wall-clock ms now, and of a ring-table (monotonic) time */
 uint64_t gcp_wall_ms(void);
 uint64_t gcp_wall_of(uint64_t mono_ms);
