@@ -30,19 +30,9 @@
 static str _200 = str_init("OK");
 static str _400 = str_init("Bad Request");
 
-static srjson_t *gcp_dmq_get(srjson_t *root, const char *name)
-{
-	srjson_t *it;
-
-	for(it = root->child; it; it = it->next)
-		if(it->string && strcmp(it->string, name) == 0)
-			return it;
-	return NULL;
-}
-
 static const char *gcp_dmq_text(srjson_t *root, const char *name)
 {
-	srjson_t *it = gcp_dmq_get(root, name);
+	srjson_t *it = gcp_dmq_field(root, name);
 
 	if(it == NULL || it->type != srjson_String || it->valuestring == NULL)
 		return NULL;
@@ -63,13 +53,7 @@ static int gcp_dmq_hex(srjson_t *root, const char *name, uint64_t *v)
 
 static int gcp_dmq_num(srjson_t *root, const char *name, uint64_t *v)
 {
-	srjson_t *it = gcp_dmq_get(root, name);
-
-	if(it == NULL || it->type != srjson_Number || it->valuedouble < 0
-			|| it->valuedouble > 9.0e15)
-		return -1;
-	*v = (uint64_t)it->valuedouble;
-	return 0;
+	return gcp_dmq_uint(gcp_dmq_field(root, name), v);
 }
 
 /* one message of the node called name; 0, or -1 when malformed */
@@ -124,12 +108,12 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 		}
 		if(gcp_dmq_calls_heard(name, boot) < 0)
 			return 0;
-		return gcp_dmq_calls_on_add(name, (int)full, gcp_dmq_get(root, "c"));
+		return gcp_dmq_calls_on_add(name, (int)full, gcp_dmq_field(root, "c"));
 	}
 	if(strcmp(t, "del") == 0) {
 		if(gcp_dmq_calls_heard(name, boot) < 0)
 			return 0;
-		return gcp_dmq_calls_on_del(name, gcp_dmq_get(root, "c"));
+		return gcp_dmq_calls_on_del(name, gcp_dmq_field(root, "c"));
 	}
 	if(strcmp(t, "sync") == 0) {
 		if(gcp_dmq_calls_heard(name, boot) >= 0)

@@ -654,12 +654,10 @@ static int gcp_call_of_json(
 		}
 	}
 	if(!del) {
-		if(v == NULL || v->type != srjson_Number || v->valuedouble < 0
-				|| v->valuedouble > 9.0e15) {
+		if(gcp_dmq_uint(v, &c->since_ms) < 0) {
 			*err = "a call's ringing time is missing or not a time";
 			return -1;
 		}
-		c->since_ms = (uint64_t)v->valuedouble;
 		v = v->next;
 	}
 	if(v != NULL) {

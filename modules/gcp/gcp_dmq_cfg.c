@@ -357,25 +357,6 @@ static int gcp_replayable(const char *cmd)
 	return 0;
 }
 
-static int gcp_json_uint_of(srjson_t *it, uint64_t *v)
-{
-	if(it == NULL || it->type != srjson_Number || it->valuedouble < 0
-			|| it->valuedouble > 9.0e15)
-		return -1;
-	*v = (uint64_t)it->valuedouble;
-	return 0;
-}
-
-static srjson_t *gcp_json_get(srjson_t *root, const char *name)
-{
-	srjson_t *it;
-
-	for(it = root->child; it; it = it->next)
-		if(it->string && strcmp(it->string, name) == 0)
-			return it;
-	return NULL;
-}
-
 /* re-read the tables (db_url): another node changed them */
 static void gcp_cfg_reread(const char *node, uint64_t v)
 {
@@ -393,14 +374,15 @@ static void gcp_cfg_reread(const char *node, uint64_t v)
 
 int gcp_dmq_cfg_on_op(const char *node, srjson_t *root)
 {
-	srjson_t *cmd = gcp_json_get(root, "cmd"), *args = gcp_json_get(root, "a");
+	srjson_t *cmd = gcp_dmq_field(root, "cmd"),
+			 *args = gcp_dmq_field(root, "a");
 	gcp_replay_t r;
 	rpc_export_t *e;
 	srjson_t *it;
 	uint64_t v;
 
 	memset(&r, 0, sizeof(r));
-	if(gcp_json_uint_of(gcp_json_get(root, "v"), &v) < 0 || cmd == NULL
+	if(gcp_dmq_uint(gcp_dmq_field(root, "v"), &v) < 0 || cmd == NULL
 			|| cmd->type != srjson_String || cmd->valuestring == NULL
 			|| args == NULL || args->type != srjson_Array) {
 		LM_ERR("dmq: a change of node %s without its version, command or "
@@ -520,12 +502,12 @@ int gcp_dmq_cfg_on_request(const char *node)
 int gcp_dmq_cfg_on_full(const char *node, srjson_t *root)
 {
 	char err[GCP_ERR_LEN], name[GCP_PEER_URI_MAX + 32];
-	srjson_t *x = gcp_json_get(root, "x"), *db = gcp_json_get(root, "db");
+	srjson_t *x = gcp_dmq_field(root, "x"), *db = gcp_dmq_field(root, "db");
 	gcp_cfg_t *cfg = NULL;
 	uint64_t v;
 	int ret;
 
-	if(gcp_json_uint_of(gcp_json_get(root, "v"), &v) < 0
+	if(gcp_dmq_uint(gcp_dmq_field(root, "v"), &v) < 0
 			|| (db == NULL
 					&& (x == NULL || x->type != srjson_String
 							|| x->valuestring == NULL))) {

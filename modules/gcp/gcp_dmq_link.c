@@ -171,3 +171,22 @@ int gcp_dmq_relayed(struct sip_msg *msg, struct hdr_field **hdr)
 	}
 	return 0;
 }
+
+srjson_t *gcp_dmq_field(srjson_t *root, const char *name)
+{
+	srjson_t *it;
+
+	for(it = root->child; it; it = it->next)
+		if(it->string && strcmp(it->string, name) == 0)
+			return it;
+	return NULL;
+}
+
+int gcp_dmq_uint(srjson_t *it, uint64_t *v)
+{
+	if(it == NULL || it->type != srjson_Number || it->valuedouble < 0
+			|| it->valuedouble > 9.0e15)
+		return -1;
+	*v = (uint64_t)it->valuedouble;
+	return 0;
+}

@@ -24,7 +24,10 @@
 
 #include "../../core/str.h"
 #include "../../core/parser/msg_parser.h"
+#include "../../core/utils/srjson.h"
 #include "../../modules/dmq/bind_dmq.h"
+
+#include <stdint.h>
 
 #include "gcp_peer.h"
 
@@ -61,6 +64,12 @@ int gcp_dmq_from_node(struct sip_msg *msg);
  * NULL): claim here first; its value lists the nodes that tried to
  * claim already ("1": none), which a further relay skips */
 int gcp_dmq_relayed(struct sip_msg *msg, struct hdr_field **hdr);
+
+/* reading a message: the field of an object by name (NULL: none), and a
+ * whole number within what a double holds exactly (0 and *v, or -1 when
+ * it is missing, not a number or out of range) */
+srjson_t *gcp_dmq_field(srjson_t *root, const char *name);
+int gcp_dmq_uint(srjson_t *it, uint64_t *v);
 
 /* the header a relayed pickup carries */
 #define GCP_DMQ_RELAY_HDR "X-Gcp-Relay"

@@ -141,8 +141,8 @@ unsigned gcp_peers_expire(gcp_peers_t *p, uint64_t before_ms);
  * call as seen in round gen. 1: it was not in the set (added now: send
  * it), 2: it was, with other group, callee, caller or ringing time
  * (replaced: send it again), 0: unchanged, <0: as gcp_peers_add(). */
-int gcp_peers_touch(gcp_peers_t *p, int node, const gcp_peer_call_in_t *c,
-		unsigned gen);
+int gcp_peers_touch(
+		gcp_peers_t *p, int node, const gcp_peer_call_in_t *c, unsigned gen);
 /* Remove the node's calls not touched in round gen, each visited first
  * (send its removal); how many. */
 unsigned gcp_peers_sweep(gcp_peers_t *p, int node, unsigned gen,

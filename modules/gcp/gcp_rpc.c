@@ -546,15 +546,20 @@ typedef struct gcp_rpc_calls
 	gcp_peers_t *peers; /* while the other nodes' calls are copied */
 } gcp_rpc_calls_t;
 
+static void gcp_rpc_copy_str(char *dst, size_t size, const char *s, size_t len)
+{
+	if(len >= size)
+		len = size - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
 static void gcp_rpc_copy(char *dst, size_t size, const gcp_call_t *c, int f)
 {
 	size_t len;
 	const char *s = gcp_call_field(c, f, &len);
 
-	if(len >= size)
-		len = size - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
+	gcp_rpc_copy_str(dst, size, s, len);
 }
 
 /* copies out under the ring's lock; formatting happens after */
@@ -583,14 +588,6 @@ static int gcp_rpc_visit(const gcp_call_t *c, void *arg)
 	r->remote = 0;
 	r->node[0] = '\0';
 	return 0;
-}
-
-static void gcp_rpc_copy_str(char *dst, size_t size, const char *s, size_t len)
-{
-	if(len >= size)
-		len = size - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
 }
 
 /* the calls of the other nodes (dmq), under the cluster table's lock */
