@@ -28,6 +28,7 @@
 #include "../../modules/pua/pua.h"
 
 #include "gcp_blf.h"
+#include "gcp_blf_watch.h"
 #include "gcp_dialoginfo.h"
 #include "gcp_env.h"
 #include "gcp_lamp.h"
@@ -429,9 +430,12 @@ static void blf_changed(void *ctx, const char *group, size_t glen,
 	g.len = (int)glen;
 	c.s = (char *)callee;
 	c.len = (int)clen;
-	if((gcp_prm.publish & GCP_PUBLISH_MEMBERS) && clen > 0)
+	/* nobody watches (the common case): nothing is shown, nothing to do */
+	if((gcp_prm.publish & GCP_PUBLISH_MEMBERS) && clen > 0
+			&& gcp_lamps_may_be_watched(_blf_lamps, callee, clen))
 		blf_update(GCP_LAMP_MEMBER, &c, &g);
-	if(gcp_prm.publish & GCP_PUBLISH_GROUPS)
+	if((gcp_prm.publish & GCP_PUBLISH_GROUPS)
+			&& gcp_lamps_may_be_watched(_blf_lamps, group, glen))
 		blf_update(GCP_LAMP_GROUP, &g, &g);
 }
 
@@ -564,6 +568,9 @@ static int blf_subscribe_cb(struct sip_msg *msg, unsigned int flags, void *p)
 	user = msg->parsed_uri.user;
 	if(user.len == 0 || user.len > GCP_MAX_USER)
 		return 1;
+	/* presence holds the subscription now: from here on its calls are
+	 * decided (before the decision below, which shows what rings) */
+	gcp_lamps_mark_watched(_blf_lamps, user.s, user.len);
 	if((gcp_prm.publish & GCP_PUBLISH_GROUPS) && gcp_store_is_group(&user))
 		blf_update_key(GCP_LAMP_GROUP, &user);
 	else if(gcp_prm.publish & GCP_PUBLISH_MEMBERS)
@@ -658,6 +665,8 @@ int gcp_blf_init(gcp_ring_env_t *env)
 
 int gcp_blf_child_init(int rank)
 {
+	if(rank == PROC_INIT && gcp_prm.publish && _blf_presence_local)
+		gcp_blf_watch_start(_blf_lamps);
 	if(rank != PROC_MAIN || !gcp_prm.publish)
 		return 0;
 	if(_blf_pua.register_puacb(BLF_SOURCE_FLAG, blf_reply_cb, NULL) < 0) {

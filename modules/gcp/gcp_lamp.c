@@ -23,7 +23,9 @@ struct gcp_lamps
 	unsigned nslots;
 	unsigned nbuckets; /* a multiple of nslots */
 	unsigned count;	   /* lamps (atomic) */
+	int filtering;	   /* the watch filter is on (atomic) */
 	gcp_lamp_t **buckets;
+	uint64_t *watched; /* GCP_LAMP_FILTER_BITS bits (atomic words) */
 };
 
 static unsigned lamp_hash(int kind, const char *s, size_t len)
@@ -63,6 +65,13 @@ gcp_lamps_t *gcp_lamps_create(
 		return NULL;
 	}
 	memset(t->buckets, 0, nbuckets * sizeof(*t->buckets));
+	t->watched = env->alloc(GCP_LAMP_FILTER_BITS / 8);
+	if(!t->watched) {
+		env->release(t->buckets);
+		env->release(t);
+		return NULL;
+	}
+	memset(t->watched, 0, GCP_LAMP_FILTER_BITS / 8);
 	return t;
 }
 
@@ -78,6 +87,7 @@ void gcp_lamps_destroy(gcp_lamps_t *t)
 			l = n;
 		}
 	}
+	t->env.release(t->watched);
 	t->env.release(t->buckets);
 	t->env.release(t);
 }
@@ -205,6 +215,41 @@ void gcp_lamps_keys(gcp_lamps_t *t, unsigned slot,
 unsigned gcp_lamps_count(const gcp_lamps_t *t)
 {
 	return t ? __atomic_load_n(&t->count, __ATOMIC_RELAXED) : 0;
+}
+
+void gcp_lamps_filter_on(gcp_lamps_t *t)
+{
+	__atomic_store_n(&t->filtering, 1, __ATOMIC_RELEASE);
+}
+
+int gcp_lamps_filtering(const gcp_lamps_t *t)
+{
+	return t && __atomic_load_n(&t->filtering, __ATOMIC_ACQUIRE);
+}
+
+/* one bit per key: the user alone (kind 0 of the lamps' hash) */
+static unsigned watch_bit(const char *key, size_t len)
+{
+	return lamp_hash(0, key, len) % GCP_LAMP_FILTER_BITS;
+}
+
+void gcp_lamps_mark_watched(gcp_lamps_t *t, const char *key, size_t len)
+{
+	unsigned b = watch_bit(key, len);
+
+	__atomic_fetch_or(
+			&t->watched[b / 64], (uint64_t)1 << (b % 64), __ATOMIC_SEQ_CST);
+}
+
+int gcp_lamps_may_be_watched(const gcp_lamps_t *t, const char *key, size_t len)
+{
+	unsigned b;
+
+	if(!gcp_lamps_filtering(t))
+		return 1;
+	b = watch_bit(key, len);
+	return (__atomic_load_n(&t->watched[b / 64], __ATOMIC_SEQ_CST) >> (b % 64))
+		   & 1;
 }
 
 void gcp_lamp_view(const gcp_lamp_t *l, gcp_lamp_view_t *out)

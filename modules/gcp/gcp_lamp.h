@@ -118,6 +118,22 @@ void gcp_lamps_keys(gcp_lamps_t *t, unsigned slot,
 /* lamps in the table (approximate while others change it) */
 unsigned gcp_lamps_count(const gcp_lamps_t *t);
 
+/* The watch filter: which presentities may have watchers, so that a call
+ * of a presentity nobody watches costs the lamps one bit test (no ring
+ * lookup, no question to the presence server). Off, every presentity may
+ * be watched; once gcp_lamps_filter_on() ran, only those marked may. A
+ * mark is never cleared (a presentity once watched stays "may be"; the
+ * presence server tells the rest). Keyed by the user or group number
+ * alone, whatever the kind (a user that becomes a group keeps its mark).
+ * Lock-free (atomic bits), any process; a mark made before a decision
+ * under a lamp lock is seen by that decision. Turn it on before any lamp
+ * exists: every lamp's presentity is then marked. */
+#define GCP_LAMP_FILTER_BITS (1u << 17)
+void gcp_lamps_filter_on(gcp_lamps_t *t);
+int gcp_lamps_filtering(const gcp_lamps_t *t);
+void gcp_lamps_mark_watched(gcp_lamps_t *t, const char *key, size_t len);
+int gcp_lamps_may_be_watched(const gcp_lamps_t *t, const char *key, size_t len);
+
 /* the lamp's shown dialog as a view (empty when it shows nothing) */
 void gcp_lamp_view(const gcp_lamp_t *l, gcp_lamp_view_t *out);
 

@@ -448,3 +448,27 @@ t_blf_group_oldest() {
 	blf_not_relit w || return 1
 	expect_no_calls
 }
+
+ALL_TESTS="$ALL_TESTS blf_watch_restored"
+modes_blf_watch_restored() { echo inject; }
+# gcp decides lamps only for presentities that a SUBSCRIBE named or whose
+# subscription presence restored at start (the watch filter: a call
+# nobody watches costs one bit test). A key subscribed before Kamailio
+# restarts keeps its subscription (presence writes it to its database and
+# restores it): the next call lights it, without a new SUBSCRIBE.
+t_blf_watch_restored() {
+	local r=0 seeded
+	blf_key w 5405 1010 2001
+	blf_wait w 1 || { sipp_kill_all; return 1; }
+	k_back
+	seeded=$(sed -n 's/.*lamps: presentities watched at start: \([0-9]*\) .*/\1/p' "$KLOG" | tail -n 1)
+	[ "${seeded:-0}" -ge 1 ] || { fail "after the restart gcp seeded ${seeded:-no} watched presentities (the key on 1010 is subscribed)"; r=1; }
+	reg 1010 5106
+	uas m member_cancelled.xml 5106
+	uac c caller_cancel.xml 5206 1010 -key from 3001 -key tag tagBw -key contact_port 5206 -key supported replaces -recv_timeout 2000
+	blf_lamp w || r=1
+	sw || r=1
+	[ $r = 0 ] && blf_lamp_checked w "$(call_id_of c)" "$(to_tag_of c)" tagBw 'sip:**1010@127.0.0.1' || r=1
+	[ $r = 0 ] && expect_no_calls || r=1
+	return $r
+}

@@ -48,6 +48,8 @@ static void depth_unlock(void *ctx, unsigned idx)
 }
 
 static gcp_ring_env_t env;
+/* a table's own blocks: itself, its buckets, its watch filter */
+#define TABLE_ALLOCS 3
 
 static gcp_lamps_t *start(unsigned nslots, unsigned nbuckets)
 {
@@ -59,7 +61,7 @@ static gcp_lamps_t *start(unsigned nslots, unsigned nbuckets)
 	env.unlock = depth_unlock;
 	t = gcp_lamps_create(&env, nslots, nbuckets);
 	ck_assert_ptr_nonnull(t);
-	ck_assert_uint_eq(unit_live_allocs(&env), 2);
+	ck_assert_uint_eq(unit_live_allocs(&env), TABLE_ALLOCS);
 	return t;
 }
 
@@ -130,8 +132,9 @@ START_TEST(test_create_bounds)
 	ck_assert_ptr_null(gcp_lamps_create(&e, 0, 16));
 	ck_assert_ptr_null(gcp_lamps_create(&e, 4, 3));
 	ck_assert_uint_eq(unit_live_allocs(&e), 0);
-	/* out of memory at the table or at its buckets: nothing kept */
-	for(int ok = 0; ok < 2; ok++) {
+	/* out of memory at the table, its buckets or its watch filter:
+	 * nothing kept */
+	for(int ok = 0; ok < 3; ok++) {
 		fail_allocs = 1;
 		allocs_left = ok;
 		ck_assert_ptr_null(gcp_lamps_create(&e, 4, 16));
@@ -211,7 +214,7 @@ START_TEST(test_set_find_drop)
 	ck_assert_str_eq(m->key, "1001");
 	/* the old lamp is freed, not kept: header, key and strings are one
 	 * allocation per lamp */
-	ck_assert_uint_eq(unit_live_allocs(&env), 2 + 2);
+	ck_assert_uint_eq(unit_live_allocs(&env), TABLE_ALLOCS + 2);
 
 	gcp_lamps_drop(t, GCP_LAMP_MEMBER, "1001", 4);
 	ck_assert_ptr_null(find(t, GCP_LAMP_MEMBER, "1001"));
@@ -223,7 +226,7 @@ START_TEST(test_set_find_drop)
 	gcp_lamps_drop(t, GCP_LAMP_MEMBER, NULL, 4);
 	gcp_lamps_drop(NULL, GCP_LAMP_MEMBER, "1001", 4);
 	ck_assert_uint_eq(gcp_lamps_count(t), 1);
-	ck_assert_uint_eq(unit_live_allocs(&env), 2 + 1);
+	ck_assert_uint_eq(unit_live_allocs(&env), TABLE_ALLOCS + 1);
 	ck_assert_ptr_null(gcp_lamps_find(NULL, GCP_LAMP_GROUP, "1001", 4));
 	ck_assert_ptr_null(gcp_lamps_find(t, GCP_LAMP_GROUP, NULL, 4));
 	finish(t);
@@ -276,7 +279,7 @@ START_TEST(test_set_refuses)
 	a.v.len[GCP_LF_CALLER] = (size_t)UINT16_MAX + 1;
 	ck_assert_ptr_null(gcp_lamps_set(t, 0, "1001", 4, &a.v, 0));
 	ck_assert_uint_eq(gcp_lamps_count(t), 0);
-	ck_assert_uint_eq(unit_live_allocs(&env), 2);
+	ck_assert_uint_eq(unit_live_allocs(&env), TABLE_ALLOCS);
 	finish(t);
 }
 END_TEST
@@ -306,7 +309,7 @@ START_TEST(test_set_nomem_keeps_old)
 	ck_assert_uint_eq(l->inflight_ms, 700);
 	ck_assert_int_eq(l->dirty, 1);
 	ck_assert_uint_eq(gcp_lamps_count(t), 1);
-	ck_assert_uint_eq(unit_live_allocs(&env), 3);
+	ck_assert_uint_eq(unit_live_allocs(&env), TABLE_ALLOCS + 1);
 	finish(t);
 }
 END_TEST
@@ -392,6 +395,44 @@ START_TEST(test_keys)
 		total += k.n;
 	}
 	ck_assert_uint_eq(total, 10);
+	finish(t);
+}
+END_TEST
+
+/* the watch filter: off, every presentity may be watched; on, only the
+ * marked ones, whatever their kind; marks made before it is on count */
+START_TEST(test_watch_filter)
+{
+	gcp_lamps_t *t = start(4, 16);
+	char key[16];
+	int unmarked_maybe = 0;
+
+	ck_assert_int_eq(gcp_lamps_filtering(t), 0);
+	ck_assert_int_eq(gcp_lamps_filtering(NULL), 0);
+	ck_assert_int_eq(gcp_lamps_may_be_watched(t, "1001", 4), 1);
+	gcp_lamps_mark_watched(t, "1001", 4);
+	gcp_lamps_filter_on(t);
+	ck_assert_int_eq(gcp_lamps_filtering(t), 1);
+	ck_assert_int_eq(gcp_lamps_may_be_watched(t, "1001", 4), 1);
+	ck_assert_int_eq(gcp_lamps_may_be_watched(t, "1002", 4), 0);
+	ck_assert_int_eq(gcp_lamps_may_be_watched(t, "100", 3), 0);
+	ck_assert_int_eq(gcp_lamps_may_be_watched(t, "", 0), 0);
+	/* 1,000 members marked: none is forgotten, and of 1,000 others
+	 * (2^17 bits) almost none is taken for watched */
+	for(int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "m%d", i);
+		gcp_lamps_mark_watched(t, key, strlen(key));
+	}
+	for(int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "m%d", i);
+		ck_assert_int_eq(gcp_lamps_may_be_watched(t, key, strlen(key)), 1);
+		snprintf(key, sizeof(key), "x%d", i);
+		unmarked_maybe += gcp_lamps_may_be_watched(t, key, strlen(key));
+	}
+	ck_assert_int_lt(unmarked_maybe, 30);
+	/* marks are keyed by the string alone: lamps of either kind */
+	ck_assert_ptr_nonnull(set(t, GCP_LAMP_GROUP, "m7", NULL, 1));
+	ck_assert_int_eq(gcp_lamps_may_be_watched(t, "m7", 2), 1);
 	finish(t);
 }
 END_TEST
@@ -753,6 +794,7 @@ static Suite *lamp_suite(void)
 	UNIT_TCASE(s, "decide", 30, test_same, test_decide_nothing_shown,
 			test_decide_shown, test_decide_in_flight);
 	UNIT_TCASE(s, "ids", 30, test_dialog_id, test_pub_id);
+	UNIT_TCASE(s, "filter", 30, test_watch_filter);
 	return s;
 }
 
