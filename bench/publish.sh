@@ -336,8 +336,28 @@ fi
 	echo " \"rates\": [$(tr ' ' , <<<"$RATES")], \"seconds\": $SECONDS_FIX, \"reps\": $REPS, \"members\": $NGROUPS,"
 	echo " \"pinned\": $PIN, \"ports\": [$KPORT, $PORT2, $PORT3],"
 	echo " \"expected_publishes_per_watched_call\": 3,"
-	echo " \"presence_cfg\": $(sed -n '/^#!ifdef GCP_PRESENCE_DB/,/^#!endif/p' "$OUT/kamailio-bench.cfg" |
-		grep '^modparam' | python3 -c 'import json, sys; print(json.dumps(sys.stdin.read().rstrip("\n").split("\n")))'),"
+	# the presence stack's modparams as Kamailio reads them here: the cfg's
+	# #!ifdef blocks evaluated with the presence server in this instance
+	echo " \"presence_cfg\": $(python3 - "$OUT/kamailio-bench.cfg" <<-'EOF'
+		import json, re, sys
+		defs, stack, out = {"GCP_PRESENCE_DB"}, [], []
+		for line in open(sys.argv[1]):
+		    line = line.rstrip("\n")
+		    on = all(stack)
+		    m = re.match(r"#!(ifdef|ifndef)\s+(\S+)", line)
+		    if m:
+		        stack.append((m.group(2) in defs) == (m.group(1) == "ifdef"))
+		    elif line.startswith("#!else"):
+		        stack[-1] = not stack[-1]
+		    elif line.startswith("#!endif"):
+		        stack.pop()
+		    elif on and line.startswith("#!define"):
+		        defs.add(line.split()[1])
+		    elif on and re.match(r'modparam\("(presence|pua|presence_dialoginfo|presence\|pua)"|modparam\("gcp", "(publish|presentity_domain)"', line):
+		        out.append(line)
+		print(json.dumps(out))
+	EOF
+	),"
 	echo " \"cfg_debug\": \"$(grep -m1 '^debug=' "$OUT/kamailio-bench.cfg")\","
 	echo " \"paired\": [$(IFS=,; echo "${runs[*]}")],"
 	echo " \"callgrind\": [$(IFS=,; echo "${cgs[*]}")]}"

@@ -159,8 +159,8 @@ def findings(w, f):
               f" ({_fmt(f['ir']['on'] - f['ir']['off'])} Ir per call, gcp's functions"
               f" {_fmt(gi.get('off'))} → {_fmt(gi.get('on'))})")
     s += (f", and not one PUBLISH or NOTIFY crossed the wire ({f['unwatched_pub']} PUBLISHes,"
-          f" {f['unwatched_notify']} NOTIFYs in {f['unwatched_calls']:,} calls: gcp asks presence whether a"
-          " presentity has a watcher before it publishes).")
+          f" {f['unwatched_notify']} NOTIFYs in {f['unwatched_calls']:,} calls: gcp decides only for presentities"
+          " that a SUBSCRIBE named, and asks presence whether they have a watcher before it publishes).")
     ok = _target_ok(f)
     if ok is False:
         s += (f" The target (≥ 0.99) is missed by CPU: the runs range {_fmt(min(f['cap']), 3)}-"
