@@ -7,7 +7,8 @@
 # contract (docs/INTERFACE.md, "Cluster (DMQ)"), in inject mode: pickups
 # across nodes (the oldest call of the cluster, races), registrations and
 # busy lamps across nodes, the configuration changed on every node at
-# once, a refused change, hostile KDMQ bodies, a node stopped (SIGSTOP)
+# once, a refused change, hostile KDMQ bodies, KDMQ from an address that
+# is no node's (GCP_DMQ_PEERS: 403), a node stopped (SIGSTOP)
 # and one killed (SIGKILL) and restarted without its gcp.xml.
 # Prints "PASS/FAIL <test>" and ends "cluster: N passed, N failed".
 # GCP_CLUSTER_TESTS="name ..." runs only those (after the start checks).
