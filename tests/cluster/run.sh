@@ -31,7 +31,7 @@ CTL=$(cl_ctl 1)
 SIPP_TIMEOUT=${SIPP_TIMEOUT:-20}
 
 ALL_TESTS=""
-for f in tests_calls.sh tests_kinds.sh tests_share.sh tests_config.sh tests_faults.sh; do . "./$f"; done
+for f in tests_calls.sh tests_kinds.sh tests_share.sh tests_config.sh tests_db.sh tests_faults.sh; do . "./$f"; done
 # tests that change the cluster itself (a node stopped, killed): one attempt
 NO_RETRY="stopped killed"
 
