@@ -38,7 +38,8 @@ NO_RETRY="stopped killed"
 cl_stop_all
 rm -rf "$CL_DIR"
 mkdir -p "$CL_DIR"
-trap 'cl_stop_all' EXIT
+# (db_shared's PostgreSQL too, when a run is cut short)
+trap 'cl_stop_all; declare -F pg_halt >/dev/null && pg_halt' EXIT
 
 # Until the module has its cluster mode, the nodes run without gcp's
 # modparam dmq (dmq and dmq_usrloc work, every test of gcp's part fails)

@@ -53,7 +53,14 @@ db_rows() {
 # then on node 1 a member added, a range added, a member in it, a member
 # and the range removed: after each, nodes 2 and 3 answer gcp.member.get /
 # gcp.range.list with the change within 1 s (they re-read the tables; the
-# database holds it once). Changes refused at nodes 2 and 3 (a member
+# database holds it once). 60 changes on the three nodes at once: all
+# in the table and on every node. Node 3 (which logs in as a role of its
+# own) unable to read gcp_member during a change on node 1: node 2 has the
+# change, node 3 logs that it cannot re-read, and once it can read again
+# the cluster agrees within 5 s (until gcp_cfg_reread() raised the
+# version only after a read, node 3, the highest name, kept its old
+# configuration under the new version for good: it won every comparison
+# and never re-read). Changes refused at nodes 2 and 3 (a member
 # outside every range, an overlapping range) change nothing: not the
 # tables, not any node's digest or answers. gcp.cluster agrees (one
 # digest) after every step.
@@ -66,13 +73,20 @@ t_db_shared() {
 }
 
 db_shared() {
-	local n i out rows0 d0
+	local n i out rows0 d0 url l0
 	PG_DIR=$T_DIR/pg
 	. "$ROOT/tests/lib/pg.sh"
 	pg_init >"$T_DIR/pg-init.log" 2>&1 || { cat "$T_DIR/pg-init.log"; fail "PostgreSQL did not start"; return 1; }
+	# node 3 logs in as a role of its own, kamailio3, with the same rights
+	"$PG_BIN/psql" -X -q -U postgres -d postgres -v ON_ERROR_STOP=1 -c "CREATE ROLE kamailio3 LOGIN" >/dev/null &&
+		psql_gcp "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO kamailio3;
+			GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO kamailio3" ||
+		fail "role kamailio3 not created" || return 1
 	cl_stop_all
 	for n in 1 2 3; do
-		cl_start "$n" -A WITH_DB -A 'GCP_DB_MODULE="db_postgres.so"' -A "GCP_DB_URL=\"$PG_URL\"" ||
+		url=$PG_URL
+		[ "$n" = 3 ] && url=${PG_URL/kamailio:/kamailio3:}
+		cl_start "$n" -A WITH_DB -A 'GCP_DB_MODULE="db_postgres.so"' -A "GCP_DB_URL=\"$url\"" ||
 			fail "node $n did not start on the database" || return 1
 	done
 	cl_wait_dmq 20 || fail "dmq does not list every node on the database nodes" || return 1
@@ -121,6 +135,19 @@ db_shared() {
 		[ "$(n_members "$n")" -eq $((base + 60)) ] ||
 			fail "node $n has $(n_members "$n") members, not $((base + 60)) ($base before the changes)" || return 1
 	done
+	# node 3 cannot read gcp_member for a moment (its role loses SELECT):
+	# a change on node 1 is on node 2 within 1 s, node 3's re-read fails
+	# (logged); once it can read again it re-reads within a few heartbeats
+	# and the cluster agrees
+	l0=$(log_lines 3)
+	psql_gcp "REVOKE SELECT ON gcp_member FROM kamailio3" || return 1
+	out=$(nk 1 gcp.member.set 4980 7001 2>&1) || { psql_gcp "GRANT SELECT ON gcp_member TO kamailio3"; fail "node 1: gcp.member.set 4980 7001: $out"; return 1; }
+	within_1s 2 'group: 7001' gcp.member.get 4980 || { psql_gcp "GRANT SELECT ON gcp_member TO kamailio3"; return 1; }
+	sleep 0.5
+	psql_gcp "GRANT SELECT ON gcp_member TO kamailio3" || return 1
+	expect "node 3's log" "$(tail -n +"$((l0 + 1))" "$(cl_log 3)")" 'tables cannot be read again' || return 1
+	cl_wait_agree 5 || return 1
+	expect "gcp.member.get 4980 on node 3" "$(nk 3 gcp.member.get 4980 2>&1)" 'group: 7001' || return 1
 	# refused changes: nothing changes anywhere
 	rows0=$(db_rows)
 	d0=$(cl_digest 1)
