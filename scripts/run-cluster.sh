@@ -7,6 +7,7 @@
 # its gcp.xml (a copy of cfg/gcp.xml the first time; RPC changes on any
 # node are written to every node's), its log, the presence database (node
 # 1, the cluster's presence server) or pua's (nodes 2 and 3).
+# Every node takes KDMQ from the three addresses only (GCP_DMQ_PEERS).
 # Arguments go to every kamailio (e.g. -A WITH_AUTH). Ctrl-C stops all
 # three. The nodes are started by tests/lib/cluster.sh, as in the cluster
 # suite (tests/cluster).

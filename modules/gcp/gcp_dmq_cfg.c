@@ -357,18 +357,24 @@ static int gcp_replayable(const char *cmd)
 	return 0;
 }
 
-/* re-read the tables (db_url): another node changed them */
+/* re-read the tables (db_url): another node changed them. The version
+ * is raised only when they were read: a node that failed keeps the older
+ * one, so it asks for the configuration again (and re-reads) at the next
+ * heartbeat instead of holding what it had under the new version */
 static void gcp_cfg_reread(const char *node, uint64_t v)
 {
 	char err[GCP_ERR_LEN];
+	int ret;
 
 	gcp_store_writer_lock();
-	if(gcp_store_reload(err, sizeof(err)) < 0)
+	ret = gcp_store_reload(err, sizeof(err));
+	if(ret < 0)
 		LM_ERR("dmq: node %s changed the configuration, but the tables "
 			   "cannot be read again: %s\n",
 				node, err);
 	gcp_cfg_redigest();
-	gcp_cfg_raise(v);
+	if(ret >= 0)
+		gcp_cfg_raise(v);
 	gcp_store_writer_unlock();
 }
 

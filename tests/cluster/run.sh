@@ -7,7 +7,8 @@
 # contract (docs/INTERFACE.md, "Cluster (DMQ)"), in inject mode: pickups
 # across nodes (the oldest call of the cluster, races), registrations and
 # busy lamps across nodes, the configuration changed on every node at
-# once, a refused change, hostile KDMQ bodies, a node stopped (SIGSTOP)
+# once, a refused change, hostile KDMQ bodies, KDMQ from an address that
+# is no node's (GCP_DMQ_PEERS: 403), a node stopped (SIGSTOP)
 # and one killed (SIGKILL) and restarted without its gcp.xml.
 # Prints "PASS/FAIL <test>" and ends "cluster: N passed, N failed".
 # GCP_CLUSTER_TESTS="name ..." runs only those (after the start checks).
@@ -30,14 +31,15 @@ CTL=$(cl_ctl 1)
 SIPP_TIMEOUT=${SIPP_TIMEOUT:-20}
 
 ALL_TESTS=""
-for f in tests_calls.sh tests_kinds.sh tests_share.sh tests_config.sh tests_faults.sh; do . "./$f"; done
+for f in tests_calls.sh tests_kinds.sh tests_share.sh tests_config.sh tests_db.sh tests_faults.sh; do . "./$f"; done
 # tests that change the cluster itself (a node stopped, killed): one attempt
 NO_RETRY="stopped killed"
 
 cl_stop_all
 rm -rf "$CL_DIR"
 mkdir -p "$CL_DIR"
-trap 'cl_stop_all' EXIT
+# (db_shared's PostgreSQL too, when a run is cut short)
+trap 'cl_stop_all; declare -F pg_halt >/dev/null && pg_halt' EXIT
 
 # Until the module has its cluster mode, the nodes run without gcp's
 # modparam dmq (dmq and dmq_usrloc work, every test of gcp's part fails)

@@ -1,7 +1,7 @@
 # The configuration across the nodes, and what a node does with hostile
 # KDMQ requests (run.sh sources this).
 
-ALL_TESTS="$ALL_TESTS config refused bad_kdmq"
+ALL_TESTS="$ALL_TESTS config refused bad_kdmq kdmq_source"
 
 # the members node N has (gcp.member.list)
 n_members() { nk "$1" gcp.member.list 2>/dev/null | grep -c '^[[:space:]]*user:'; }
@@ -164,4 +164,73 @@ t_bad_kdmq() {
 	no_calls || return 1
 	# and it works: a pickup across nodes, the call through node 1
 	cross_pickup 1 3
+}
+
+# gcp.cluster on node N without the calls column (they come and go):
+# "<uri> <state> <version> <digest>"
+cl_view_cfg() { cl_view "$1" | awk '{ print $1, $2, $4, $5 }'; }
+
+# KDMQ from an address that is no node's (GCP_DMQ_PEERS, the cfg's
+# route[DMQ_PEER]). Well-formed gcp messages in the name of node 2 (its
+# URI in the From), sent by tests/cluster/kdmq.py from 127.0.0.9: a
+# change (member 4996 into 7001, a version above every node's) to each
+# node and a ringing call of node 2 to node 1. Each gets 403, node 1 logs
+# the refusal with the source address, and nothing changes on any node
+# (gcp.cluster's states, versions and digests, no member 4996, no such
+# call, dmq's node list). The same change from 127.0.0.3, node 2's
+# address, is taken (200): node 1 has member 4996 within 1 s and the
+# cluster agrees on it (so the check can fail); it is removed again.
+t_kdmq_source() {
+	local n v code l0 dmq0 i cid=cl-forged-$$@127.0.0.9
+	cl_wait_agree 5 || return 1
+	for n in 1 2 3; do
+		cl_view_cfg "$n" >"$T_DIR/view$n.before"
+		expect_not "gcp.member.get 4996 on node $n before" "$(nk "$n" gcp.member.get 4996 2>&1)" 'group:' || return 1
+	done
+	dmq0=$(nk 1 dmq.list_nodes | grep -c 'host:')
+	v=$(($(cl_view 1 | awk '$4 > m { m = $4 } END { print m + 0 }') + 1))
+	printf '{"t":"op","v":%d,"cmd":"gcp.member.set","a":["4996","7001"]}' "$v" >"$T_DIR/body-op"
+	printf '{"t":"add","boot":"%x","full":0,"c":[["%s","forged","7001","1001","sip:3001@127.0.0.1",%d]]}' \
+		"$(($(date +%s) * 1000000))" "$cid" "$(($(date +%s%N) / 1000000))" >"$T_DIR/body-add"
+	l0=$(log_lines 1)
+	for n in 1 2 3; do
+		code=$(python3 "$CL_HERE/kdmq.py" 127.0.0.9 5576 "$(cl_ip "$n")" "$CL_PORT" gcp "$(cl_uri 2)" "$T_DIR/body-op")
+		echo "  a change from 127.0.0.9 to node $n: reply $code"
+		[ "$code" = 403 ] || fail "node $n answered $code, not 403, to a KDMQ change from 127.0.0.9" || return 1
+	done
+	code=$(python3 "$CL_HERE/kdmq.py" 127.0.0.9 5576 "$(cl_ip 1)" "$CL_PORT" gcp "$(cl_uri 2)" "$T_DIR/body-add")
+	echo "  a call from 127.0.0.9 to node 1: reply $code"
+	[ "$code" = 403 ] || fail "node 1 answered $code, not 403, to a KDMQ call from 127.0.0.9" || return 1
+	expect "node 1's log" "$(tail -n +"$((l0 + 1))" "$(cl_log 1)")" \
+		'KDMQ from 127\.0\.0\.9:5576 .* refused: not a node of the cluster' || return 1
+	# (a change is on every node within 1 s: give a wrong one that time)
+	sleep 1.5
+	for n in 1 2 3; do
+		cl_view_cfg "$n" >"$T_DIR/view$n.after"
+		cmp -s "$T_DIR/view$n.before" "$T_DIR/view$n.after" || {
+			fail "node $n's gcp.cluster changed:"
+			diff "$T_DIR/view$n.before" "$T_DIR/view$n.after" | sed 's/^/    /'
+			return 1
+		}
+		expect_not "gcp.member.get 4996 on node $n" "$(nk "$n" gcp.member.get 4996 2>&1)" 'group:' || return 1
+		expect_not "node $n's calls" "$(cl_calls "$n")" "^$(re_esc "$cid") " || return 1
+	done
+	[ "$(nk 1 dmq.list_nodes | grep -c 'host:')" -eq "$dmq0" ] || fail "node 1's dmq lists $(nk 1 dmq.list_nodes | grep -c 'host:') nodes, $dmq0 before" || return 1
+	# the same change from node 2's address: taken
+	code=$(python3 "$CL_HERE/kdmq.py" 127.0.0.3 5576 "$(cl_ip 1)" "$CL_PORT" gcp "$(cl_uri 2)" "$T_DIR/body-op")
+	echo "  the change from 127.0.0.3 (node 2's address) to node 1: reply $code"
+	[ "$code" = 200 ] || fail "node 1 answered $code, not 200, to the change from node 2's address" || return 1
+	for i in $(seq 1 10); do
+		nk 1 gcp.member.get 4996 2>&1 | grep -q 'group: 7001' && break
+		sleep 0.1
+	done
+	expect "gcp.member.get 4996 on node 1 1 s after" "$(nk 1 gcp.member.get 4996 2>&1)" 'group: 7001' || return 1
+	cl_wait_agree 10 || return 1
+	expect "gcp.member.get 4996 on node 3" "$(nk 3 gcp.member.get 4996 2>&1)" 'group: 7001' || return 1
+	nk 1 gcp.member.remove 4996 >/dev/null || fail "gcp.member.remove 4996 on node 1" || return 1
+	cl_wait_agree 5 || return 1
+	for n in 1 2 3; do
+		expect_not "gcp.member.get 4996 on node $n after its removal" "$(nk "$n" gcp.member.get 4996 2>&1)" 'group:' || return 1
+	done
+	cl_same_files
 }

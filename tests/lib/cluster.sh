@@ -21,6 +21,8 @@
 #               (GCP_PRESENCE_REMOTE = node 1); 0: none
 #   CL_NO_XML   set: a node without gcp.xml starts without one (it takes
 #               the cluster's configuration)
+#   CL_PEERS    GCP_DMQ_PEERS, the addresses KDMQ is taken from (every
+#               node's: 127.0.0.2,...,127.0.0.<CL_NODES+1>)
 # Node 1 takes its node list from node 2 at start, every other node from
 # node 1 (GCP_DMQ_NOTIFY). Every Kamailio runs in a session of its own
 # (setsid): its pid is its process group, which cl_kill and cl_pause
@@ -45,6 +47,13 @@ nk() {
 	local n=$1
 	shift
 	kamcmd -s "$(cl_ctl "$n")" "$@"
+}
+
+# the cluster's nodes' addresses, GCP_DMQ_PEERS: "127.0.0.2,127.0.0.3,..."
+cl_peers() {
+	local n l=""
+	for n in $(seq 1 "$CL_NODES"); do l=$l${l:+,}$(cl_ip "$n"); done
+	echo "${CL_PEERS:-$l}"
 }
 
 # the node whose node list a node takes at start
@@ -77,7 +86,8 @@ cl_args() {
 		-A "FR_INV_TIMER=${CL_FR_INV:-30000}"
 		-A WITH_DMQ
 		-A "GCP_DMQ_ADDR=\"$(cl_uri "$n")\""
-		-A "GCP_DMQ_NOTIFY=\"$(cl_notify_of "$n")\"")
+		-A "GCP_DMQ_NOTIFY=\"$(cl_notify_of "$n")\""
+		-A "GCP_DMQ_PEERS=\"$(cl_peers)\"")
 	if [ "${CL_BLF:-1}" = 1 ]; then
 		CL_ARGS+=(-A "GCP_PRESENCE_DB=\"sqlite://$d/presence.sqlite\"")
 		if [ "$n" = 1 ]; then
