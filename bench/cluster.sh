@@ -183,14 +183,16 @@ cl_up() {
 
 cap_start() { # <file> <filter>
 	rm -f "$1"
-	tcpdump -i lo -n -s 0 -B 65536 -U -w "$1" "$2" >"$OUT/tcpdump-cluster.err" 2>&1 &
+	# --immediate-mode: every packet to the file as it comes (otherwise the
+	# last block of the kernel's ring, up to a second, is lost at SIGINT)
+	tcpdump -i lo -n -s 0 -B 65536 --immediate-mode -U -w "$1" "$2" >"$OUT/tcpdump-cluster.err" 2>&1 &
 	TCPDUMP_PID=$!
 	local i
 	for i in $(seq 1 100); do grep -q "listening on" "$OUT/tcpdump-cluster.err" && break; sleep 0.05; done
 	grep -q "listening on" "$OUT/tcpdump-cluster.err" || die "tcpdump did not start: $(cat "$OUT/tcpdump-cluster.err")"
 }
 cap_stop() {
-	sleep 0.2
+	sleep 1
 	kill -INT "$TCPDUMP_PID" 2>/dev/null
 	wait "$TCPDUMP_PID" 2>/dev/null
 	TCPDUMP_PID=
@@ -269,7 +271,8 @@ run_json() {
 # ---- the two clusters, the variants in one place, then swapped ----
 cp "$OUT/gcp.xml.bench" "$OUT/gcp.xml"
 runs=()
-KD_IDLE='' KD_LOAD='' KD_SPARSE=''
+KD_IDLE='' KD_LOAD='' KD_SPARSE='' IDLE_CPU=''
+declare -A SYNC_ASKS=()
 # every captured window as long as the longest load (the sparse calls ring
 # SPARSE_RING ms more)
 W=$((SECS + 2 + SPARSE_RING / 1000))
@@ -289,7 +292,15 @@ for layout in 0 1; do
 		# KDMQ: idle, under load, sparse calls; windows of W s
 		log "cluster: KDMQ of both clusters idle for $W s"
 		cap_start "$OUT/cluster-idle.pcap" "udp and not host 127.0.0.1"
+		declare -A IC0=()
+		for c in a b; do IC0[$c]=$(on "$c" cluster_cpu_ns); done
+		ti=$(date +%s%N)
 		sleep "$W"
+		IDLE_CPU=""
+		for c in a b; do
+			IDLE_CPU+="${IDLE_CPU:+, }\"${VAR[$c]}\": $(awk -v c=$(($(on "$c" cluster_cpu_ns) - ${IC0[$c]})) \
+				-v w=$(($(date +%s%N) - ti)) 'BEGIN { printf "%.2f", c / 1e6 / (w / 1e9) }')"
+		done
 		cap_stop
 		# shellcheck disable=SC2086
 		KD_IDLE=$(python3 "$BROOT/bench/cluster_pcap.py" kdmq "$OUT/cluster-idle.pcap" $spec)
@@ -320,6 +331,14 @@ for layout in 0 1; do
 		runs+=("$run")
 		sleep 1
 	done
+	# gcp's syncs asked (a node's heartbeat twice disagreed with the calls
+	# announced): in the dmq=1 cluster's logs, this layout
+	for c in a b; do
+		[ "${VAR[$c]}" = dmq1 ] || continue
+		for n in 1 2 3; do
+			SYNC_ASKS[$layout]=$((${SYNC_ASKS[$layout]:-0} + $(grep -c 'asking for all' "$(on "$c" cl_log "$n")")))
+		done
+	done
 done
 bs_stop member
 on a cl_stop_all
@@ -349,8 +368,8 @@ for n in 1 2 3; do RELAYED0[$n]=$(on a node_stat "$n" pickup_relayed); done
 n_local=0 n_cross=0
 for ((b = 0; b < BATCHES; b++)); do
 	if ((b % 2 == 0)); then kind=local pn=1 pport=$P_LOCAL; else kind=cross pn=2 pport=$P_CROSS; fi
-	# shellcheck disable=SC2034
 	BS_TASKSET=
+	# shellcheck disable=SC2034
 	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
 	bs_start "fill$b" bench_uac_ring.xml $((P_FILL + b)) -inf "$OUT/callees-cluster-batch.csv" -m "$BATCH" \
 		-r 100 -l "$BATCH" -key contact_port $P_CUA "$(on a cl_addr 1)"
@@ -403,9 +422,11 @@ d = {
     "method": "two three-node clusters of cfg/kamailio.cfg with WITH_DMQ side by side, gcp's dmq=1 vs dmq=0",
     "rate": $RATE, "sparse_rate": $SPARSE_RATE, "sparse_ring_ms": $SPARSE_RING, "seconds": $SECS, "reps": $REPS, "pinned": $PIN,
     "port": $KPORT, "members": $NGROUPS, "nodes": 3,
-    "dmq_heartbeat_ms": 1000, "dmq_ping_interval_s": int("$(sed -n 's/^modparam("dmq", "ping_interval", \([0-9]*\)).*/\1/p' "$BROOT/cfg/kamailio.cfg")" or 0),
+    "dmq_heartbeat_ms": int("$(sed -n 's/^modparam("gcp", "dmq_heartbeat", \([0-9]*\)).*/\1/p' "$BROOT/cfg/kamailio.cfg" | head -n 1)" or 1000), "dmq_ping_interval_s": int("$(sed -n 's/^modparam("dmq", "ping_interval", \([0-9]*\)).*/\1/p' "$BROOT/cfg/kamailio.cfg")" or 0),
     "kamailio_children": int("$(sed -n 's/^children=\([0-9]*\).*/\1/p' "$BROOT/cfg/kamailio.cfg" | head -n 1)" or 0),
     "paired": [$(IFS=,; echo "${runs[*]}")],
+    "idle_cpu_ms_per_s": {$IDLE_CPU},
+    "sync_asks_in_logs": {"layout0": ${SYNC_ASKS[0]:-0}, "layout1": ${SYNC_ASKS[1]:-0}},
     "kdmq": {"idle": {"window_s": $W, "capture": $KD_IDLE}, "load": $KD_LOAD, "sparse": $KD_SPARSE},
     "pickups": {"batch": $BATCH, "batches": $BATCHES, "rate_per_s": $PICK_RATE, "mode": "replaces",
                 "local": $n_local, "cross": $n_cross, "picked_on_owner": $picked_all,

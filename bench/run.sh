@@ -59,7 +59,7 @@ for part in ring callpath pickup kinds other publish db cluster; do
 	if [ -z "${dur[$part]:-}" ]; then
 		dur[$part]=$(python3 -c 'import json,sys
 try: print(json.loads(sys.argv[1])["duration_s"][sys.argv[2]])
-except Exception: print("null")' "$prev" "$part")
+except Exception: print("None")' "$prev" "$part")
 	fi
 done
 total=$(($(date +%s) - t_all))
