@@ -40,9 +40,13 @@
 #               per s) through node 1 (local) or through node 2 (cross-node:
 #               gcp_pickup() returns 3, the INVITE relayed to node 1), local
 #               and cross-node rounds alternating; the callers' UA answers
-#               the Replaces INVITE 200 (bench_uas_caller_answer.xml). The
+#               the Replaces INVITE 200 (bench_uas_caller_answer.xml), and
+#               each picked call ends: its member's branch cancelled, 487 to
+#               its caller (bench_uac_ring_picked.xml, which ACKs it). The
 #               whole phase captured on loopback: per pickup, the picker's
-#               INVITE to its 200, every SIP message with its Call-ID and
+#               INVITE to its 200, every SIP message with its Call-ID, those
+#               of the picked call after the pickup (the Call-ID its
+#               Replaces header names) and
 #               the KDMQ in the pickups' time (bench/cluster_pcap.py)
 #
 # Every node is pinned to CPU 0, the SIPp parties to CPU 1 (machines with
@@ -371,8 +375,8 @@ for ((b = 0; b < BATCHES; b++)); do
 	BS_TASKSET=
 	# shellcheck disable=SC2034
 	[ $PIN = 1 ] && BS_TASKSET="taskset -c 1"
-	bs_start "fill$b" bench_uac_ring.xml $((P_FILL + b)) -inf "$OUT/callees-cluster-batch.csv" -m "$BATCH" \
-		-r 100 -l "$BATCH" -key contact_port $P_CUA "$(on a cl_addr 1)"
+	bs_start "fill$b" bench_uac_ring_picked.xml $((P_FILL + b)) -inf "$OUT/callees-cluster-batch.csv" -m "$BATCH" \
+		-r 100 -l "$BATCH" -recv_timeout 60000 -key contact_port $P_CUA "$(on a cl_addr 1)"
 	for i in $(seq 1 100); do
 		[ "$(on a pickable_of 1 1)" = "$BATCH" ] && [ "$(on a pickable_of 2 1)" = "$BATCH" ] && break
 		sleep 0.1
@@ -395,6 +399,16 @@ for ((b = 0; b < BATCHES; b++)); do
 	[ $kind = cross ] && want=$BATCH
 	[ "$rel" = "$want" ] || die "pickups ($kind): node $pn relayed $rel pickups (gcp:pickup_relayed), not $want"
 	[ "$pk" = "$BATCH" ] || die "pickups ($kind): node 1 picked up $pk calls (gcp:picked), not $BATCH"
+	# every picked call ended: the member's branch cancelled, the caller's
+	# INVITE answered 487 (and ACKed)
+	for i in $(seq 1 100); do running "${BS_PID[fill$b]}" || break; sleep 0.1; done
+	bs_wait "fill$b"
+	ok=$(bs_stat "fill$b" 'SuccessfulCall(C)')
+	failed=$(bs_stat "fill$b" 'FailedCall(C)')
+	if [ "$ok" != "$BATCH" ] || [ "$failed" != 0 ]; then
+		die "pickups ($kind): $ok of the $BATCH picked calls ended with a 487 to the caller, $failed failed ($OUT/sipp-fill$b.err)"
+	fi
+	ok=$BATCH
 	if [ $kind = local ]; then n_local=$((n_local + ok)); else n_cross=$((n_cross + ok)); fi
 	log "cluster: pickups round $((b + 1)) ($kind, through node $pn): $ok answered, $rel relayed"
 	sleep 0.5

@@ -16,7 +16,10 @@ capture (tcpdump -w) of a gcp cluster says.
       sent to the caller UA's port (Kamailio's handling up to the pickup
       INVITE, as bench/pcap_latency.py measures it); and every SIP message
       with its Call-ID on the wire (each hop counted: picker - node, node -
-      node, node - caller's UA), by method or status. KDMQ requests between
+      node, node - caller's UA), by method or status; and those of the
+      picked call from the picker's INVITE on (the Call-ID the Replaces
+      header of the pickup INVITE names: the member's branch cancelled, the
+      caller's 487 and its ACK). KDMQ requests between
       the nodes in the time of each kind's pickups (from its first INVITE
       to its last pickup's ACK), by type. Prints one JSON object, per kind.
 """
@@ -30,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcap_latency import packets, pct  # noqa: E402
 
 CALLID = re.compile(rb"^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)", re.I | re.M)
+REPLACES = re.compile(rb"^Replaces[ \t]*:[ \t]*([^;\s]+)", re.I | re.M)
 CSEQ = re.compile(rb"^CSeq[ \t]*:[ \t]*\d+[ \t]+(\S+)", re.I | re.M)
 TYPE = re.compile(rb'"t"[ \t]*:[ \t]*"([A-Za-z]+)"')
 RURI_USER = re.compile(rb"^KDMQ sip:([^@ ]+)@")
@@ -139,6 +143,7 @@ def cmd_pickups(path, cport, specs):
         k, p = s.split("=", 1)
         kinds[int(p)] = k
     calls = {}  # Call-ID -> dict
+    rings = {}  # Call-ID of a ringing call -> [(ts, label)]
     kdmq = []  # (ts, payload) of KDMQ between nodes
     for ts, lt, data in packets(path):
         u = udp(lt, data)
@@ -159,16 +164,17 @@ def cmd_pickups(path, cport, specs):
         if is_req and first.startswith(b"INVITE ") and src == "127.0.0.1" and sport in kinds and cid not in calls:
             calls[cid] = {"kind": kinds[sport], "port": sport, "t_inv": ts, "t_200": None, "t_out": None,
                           "t_last": ts, "msgs": {}, "hops": {}}
-        c = calls.get(cid)
-        if c is None:
-            continue
-        c["t_last"] = ts
         if is_req:
             label = first.split(b" ", 1)[0].decode(errors="replace")
         else:
             cs = CSEQ.search(payload)
             label = first.split(b" ")[1].decode(errors="replace") + " " + (
                 cs.group(1).decode(errors="replace") if cs else "?")
+        c = calls.get(cid)
+        if c is None:
+            rings.setdefault(cid, []).append((ts, label))
+            continue
+        c["t_last"] = ts
         c["msgs"][label] = c["msgs"].get(label, 0) + 1
         if src == "127.0.0.1" or dst == "127.0.0.1":
             other = dport if src != "127.0.0.1" else sport
@@ -178,6 +184,8 @@ def cmd_pickups(path, cport, specs):
         c["hops"][hop] = c["hops"].get(hop, 0) + 1
         if label == "INVITE" and dport == cport and c["t_out"] is None:
             c["t_out"] = ts
+            r = REPLACES.search(payload)
+            c["replaces"] = r.group(1) if r else None
         if label == "200 INVITE" and dst == "127.0.0.1" and dport == c["port"] and c["t_200"] is None:
             c["t_200"] = ts
     res = {}
@@ -186,8 +194,11 @@ def cmd_pickups(path, cport, specs):
         ok = [c for c in cs if c["t_200"] is not None and c["t_200"] >= c["t_inv"]]
         lat = [(c["t_200"] - c["t_inv"]) * 1e6 for c in ok]
         lat_out = [(c["t_out"] - c["t_inv"]) * 1e6 for c in cs if c["t_out"] is not None]
-        msgs, hops = {}, {}
+        msgs, hops, picked = {}, {}, {}
         for c in ok:
+            for t, a in rings.get(c.get("replaces"), []):
+                if t >= c["t_inv"]:
+                    picked[a] = picked.get(a, 0) + 1
             for a, n in c["msgs"].items():
                 msgs[a] = msgs.get(a, 0) + n
             for a, n in c["hops"].items():
@@ -216,6 +227,8 @@ def cmd_pickups(path, cport, specs):
             "sip_messages_per_pickup": round(sum(msgs.values()) / n, 3) if n else None,
             "sip_by_message": {a: round(v / n, 3) for a, v in sorted(msgs.items())} if n else {},
             "sip_by_hop": {a: round(v / n, 3) for a, v in sorted(hops.items())} if n else {},
+            "picked_call_messages_per_pickup": round(sum(picked.values()) / n, 3) if n else None,
+            "picked_call_by_message": {a: round(v / n, 3) for a, v in sorted(picked.items())} if n else {},
             "kdmq": acc,
         }
     print(json.dumps(res))

@@ -168,10 +168,15 @@ def targets(w, f):
           f" {_fmt(f['lat_ratio'], 2)} × ({_fmt(cr['p50_us'])} vs {_fmt(lo['p50_us'])} µs p50;"
           f" p95 {_fmt(cr['p95_us'])} vs {_fmt(lo['p95_us'])} µs; {cr['n']} and {lo['n']} pickups)"
           f" | {_status(_lat_ok(f))} |")
+        pl, pc = f["loc"].get("picked_call_messages_per_pickup"), f["crs"].get("picked_call_messages_per_pickup")
         w(f"| cluster: the messages of a pickup stated | local: {_fmt(f['loc']['sip_messages_per_pickup'], 1)}"
-          f" SIP messages, cross-node: {_fmt(f['crs']['sip_messages_per_pickup'], 1)} (each hop counted);"
+          f" SIP messages of the picker's INVITE, cross-node: {_fmt(f['crs']['sip_messages_per_pickup'], 1)}"
+          f" (each hop counted), and {_fmt(pl, 1)} and {_fmt(pc, 1)} of the picked call after it (its member's"
+          " branch cancelled, 487 to its caller);"
           f" KDMQ requests besides heartbeats: {_fmt(f['loc_kdmq_calls'], 2)} and {_fmt(f['crs_kdmq_calls'], 2)}"
-          " per pickup (the picked call's removal, to each peer), each answered 200 | stated |")
+          " per pickup (the picked call's removal, to each peer)"
+          + (", each answered" if all(f[k]["kdmq"]["requests"] == f[k]["kdmq"]["replies"] for k in ("loc", "crs"))
+             else "") + " | stated |")
 
 
 def findings(w, f):
@@ -278,7 +283,11 @@ def section(w, cl, f):
       " announced and removed on its own")
     w("(gcp sends what changed at most every 100 ms: a call that rings less is often gone before it is")
     w("announced). A KDMQ request is counted where its source and destination are both nodes of the cluster,")
-    w("by dmq peer (the R-URI's user) and, for gcp's, by the body's type; every request got its 200.")
+    caps = [k[v] for k in (f["load"], f["sparse"]) if k for v in ("dmq0", "dmq1")]
+    answered = all(d["replies"] == d["requests"] for d in caps)
+    w("by dmq peer (the R-URI's user) and, for gcp's, by the body's type; "
+      + ("every request got its reply." if answered else
+         "requests and replies: " + ", ".join(f"{d['requests']}/{d['replies']}" for d in caps) + "."))
     w("Per call and per peer = (requests in the window − requests in the idle window) / calls / 2.")
     w("")
     w("| window | variant | calls | KDMQ requests (idle window) | by peer | gcp's by type | per call and per peer, idle subtracted | gcp's add + del per call and per peer |")
@@ -301,33 +310,42 @@ def section(w, cl, f):
         w("picker sees it; in the cfg's inject mode the picker gets a final reply at once and the call comes")
         w(f"as a new INVITE to its phone). {pk['batches']} rounds, local and cross-node in turn: {pk['batch']} calls ring"
           " through node 1, one per group")
-        w("(`bench_uac_ring.xml`), and once node 2 lists them all, a picker dials their groups, "
+        w("(`bench_uac_ring_picked.xml`), and once node 2 lists them all, a picker dials their groups, "
           f"{pk['rate_per_s']} per s, through")
         w("node 1 (**local**) or through node 2 (**cross-node**: node 2's `gcp_pickup()` returns 3, its cfg relays")
         w("the INVITE to node 1, which picks the call up); the callers' UA answers the Replaces INVITE 200")
-        w("(`bench_uas_caller_answer.xml`) and the picker ACKs along the Record-Route set. The script fails")
-        w("unless every pickup got its 200, node 2 relayed exactly the cross-node ones (`gcp:pickup_relayed`)")
+        w("(`bench_uas_caller_answer.xml`) and the picker ACKs along the Record-Route set; the picked call")
+        w("ends, its member's branch cancelled and its caller's INVITE answered 487 (which the caller ACKs).")
+        w("The script fails unless every pickup got its 200, every picked call ended so, node 2 relayed")
+        w("exactly the cross-node pickups (`gcp:pickup_relayed`)")
         w(f"and node 1 picked every one (`gcp:picked`): {pk['local']} local and {pk['cross']} cross-node pickups,"
           f" {pk['picked_on_owner']} picked on node 1, relayed by node 1/2/3:"
           f" {pk['relayed']['node1']}/{pk['relayed']['node2']}/{pk['relayed']['node3']};"
           f" {pk.get('gcp_log_errors', 0)} gcp ERROR lines in the nodes' logs.")
         w("The latencies are those of the capture's timestamps (tcpdump on loopback of the whole phase): from the")
         w("picker's INVITE reaching its node to the 200 leaving toward the picker (the caller's UA's answer")
-        w("included), and to the INVITE leaving toward the caller's UA (Kamailio's part, as in part 3).")
+        w("included), and to the INVITE leaving toward the caller's UA (Kamailio's part, as in part 3). The")
+        w("messages: every SIP message on the wire with the picker's Call-ID (each hop counted once), and")
+        w("those of the picked call (the Call-ID its Replaces header names) from the picker's INVITE on.")
         w("")
-        w("| pickup | n | INVITE → 200: p50 µs | p95 µs | mean µs | INVITE → pickup INVITE out: p50 µs | p95 µs | SIP messages per pickup | by message | by hop | KDMQ requests in the pickups' time (heartbeats apart) |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|")
+        w("| pickup | n | INVITE → 200: p50 µs | p95 µs | mean µs | INVITE → pickup INVITE out: p50 µs | p95 µs | SIP messages of the picker's INVITE | by message | by hop | the picked call's messages after it | KDMQ requests in the pickups' time (heartbeats apart) |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
         for label, k, kk in (("local (node 1)", f["loc"], "loc"), ("cross-node (node 2 → node 1)", f["crs"], "crs")):
             t, o = k["to_200"], k["to_pickup_invite"]
             _, bm = _msgs(k["sip_by_message"])
             bh = ", ".join(f"{m} {v:g}" for m, v in k["sip_by_hop"].items())
             kd = k["kdmq"]
             bt = ", ".join(f"{x} {n}" for x, n in sorted(kd.get("gcp_by_type", {}).items()))
+            pm = k.get("picked_call_by_message", {})
+            order = ("CANCEL", "200 CANCEL", "487 INVITE", "ACK")
+            pm = ", ".join(f"{m.replace(' INVITE', '').replace(' CANCEL', ' (CANCEL)')} {pm[m]:g}"
+                           for m in sorted(pm, key=lambda m: (order.index(m) if m in order else 99, m)))
             w(f"| {label} | {t['n']} | {_fmt(t['p50_us'])} | {_fmt(t['p95_us'])} | {_fmt(t['mean_us'])} | "
               f"{_fmt(o['p50_us'])} | {_fmt(o['p95_us'])} | {_fmt(k['sip_messages_per_pickup'], 1)} | {bm} | {bh} | "
+              f"{_fmt(k.get('picked_call_messages_per_pickup'), 1)} ({pm}) | "
               f"{_fmt(f[kk + '_kdmq_calls'], 2)} per pickup ({bt}, in {kd.get('window_s')} s) |")
         w(f"| cross / local | | **{_fmt(f['lat_ratio'], 2)}** | {_fmt(f['lat_ratio_p95'], 2)} | | "
-          f"{_fmt(f['inv_ratio'], 2)} | | | | | |")
+          f"{_fmt(f['inv_ratio'], 2)} | | | | | | |")
         w("")
 
 
