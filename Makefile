@@ -112,9 +112,11 @@ test-deb: setup
 # empty pickup against a stateless 480, directed and Replaces pickups at
 # scale), other-group pickup, what busy-lamp publishing costs a call,
 # gcp.reload of 10,000 members from each room (file, SQLite, PostgreSQL) and
-# the call path against the module before the database room:
+# the call path against the module before the database room, and a
+# three-node DMQ cluster (gcp's dmq=1 against dmq=0 side by side, KDMQ per
+# call, local against cross-node pickups; nodes on 127.0.0.2-7):
 # bench/results/*.json and docs/PERFORMANCE.md (bench/run.sh;
-# BENCH_PARTS="ring callpath pickup kinds other publish db")
+# BENCH_PARTS="ring callpath pickup kinds other publish db cluster")
 bench: setup module
 	@bash scripts/setup.sh valgrind linux-perf tcpdump python3
 	@KAMAILIO_SRC="$(KAMAILIO_SRC)" bash bench/run.sh

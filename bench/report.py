@@ -13,6 +13,7 @@ import sys
 
 import report_other
 import report_publish
+import report_cluster
 
 # tlsf's per-block overhead in Kamailio 5.6 as built by default (memory
 # debugging on): the size field (8 bytes) and the record of the allocation
@@ -134,6 +135,8 @@ def main():
     pubf = report_publish.figures(pub)
     db = load(res, "db.json")
     dbf = db_figures(db)
+    cl = load(res, "cluster.json")
+    clf = report_cluster.figures(cl)
     L = []
     w = L.append
 
@@ -347,10 +350,12 @@ def main():
     kinds_targets(w, kf)
     report_publish.targets(w, pubf)
     db_targets(w, dbf)
+    report_cluster.targets(w, clf)
     w("")
     findings(w, ring, ring_rows, cp, cpf, impls, big, small, base, res)
     kinds_findings(w, kf)
     report_publish.findings(w, pubf)
+    report_cluster.findings(w, clf)
     w("")
 
     w("## Machine and load")
@@ -367,9 +372,9 @@ def main():
     w("- Everything runs on loopback; Kamailio and all SIPp parties share the machine's cores "
       "(parts 2 and 3 pin them to separate cores where stated).")
     w(f"- Time per part: ring table {fmt(d.get('ring'))} s, call path {fmt(d.get('callpath'))} s, "
-      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, busy lamps {fmt(d.get('publish'))} s, database {fmt(d.get('db'))} s, total {fmt(d.get('total'))} s"
+      f"pickup {fmt(d.get('pickup'))} s, kinds of pickup {fmt(d.get('kinds'))} s, other-group {fmt(d.get('other'))} s, busy lamps {fmt(d.get('publish'))} s, database {fmt(d.get('db'))} s, cluster {fmt(d.get('cluster'))} s, total {fmt(d.get('total'))} s"
       + (f" (parts run now: {m['parts_run']}; the others' JSON is from an earlier run)"
-         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other", "publish", "db"] else "")
+         if m.get("parts_run") and m["parts_run"].split() != ["ring", "callpath", "pickup", "kinds", "other", "publish", "db", "cluster"] else "")
       + ".")
     w("")
 
@@ -380,6 +385,7 @@ def main():
     report_other.part4(w, og)
     report_publish.section(w, pub, pubf)
     part5(w, db, dbf)
+    report_cluster.section(w, cl, clf)
 
     w("## Reproduce")
     w("")
@@ -392,7 +398,10 @@ def main():
     w("files in `tests/out-bench` (`GCP_TEST_OUT`), so it runs next to the test suites; every")
     w("process it starts is stopped by its pid. The knobs (sizes, rates, durations) are environment")
     w("variables named at the top of `bench/ring.sh`, `bench/callpath.sh`, `bench/pickup.sh`,")
-    w("`bench/kinds.sh`, `bench/other.sh`, `bench/publish.sh` and `bench/db.sh`.")
+    w("`bench/kinds.sh`, `bench/other.sh`, `bench/publish.sh`, `bench/db.sh` and `bench/cluster.sh`.")
+    w("The cluster part (`bench/cluster.sh`) runs its six nodes on 127.0.0.2-7 (Linux's loopback")
+    w("takes all of 127/8), on the same port; in a network namespace of its own nothing else can hold")
+    w("those addresses: `unshare -n bash -c 'ip link set lo up; BENCH_PARTS=cluster bash bench/run.sh'`.")
     w("`make test` does not run the benchmarks.")
     w("")
     with open(out, "w") as f:

@@ -2,7 +2,7 @@
 # make bench: the benchmarks, side by side in one run, then
 # docs/PERFORMANCE.md from their JSON (bench/results/).
 #
-#   BENCH_PARTS  "ring callpath pickup kinds other publish db" (default):
+#   BENCH_PARTS  "ring callpath pickup kinds other publish db cluster" (default):
 #                the parts to run; the JSON of the others, from an earlier run, is reused
 #
 # Kamailio on 127.0.0.1:$GCP_TEST_KPORT (5075), SIPp on ports 6500-6999,
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 RES=$BROOT/bench/results
-PARTS=${BENCH_PARTS:-"ring callpath pickup kinds other publish db"}
+PARTS=${BENCH_PARTS:-"ring callpath pickup kinds other publish db cluster"}
 mkdir -p "$RES"
 # one run at a time in this folder and on this port
 exec 9>"$OUT/.bench.lock"
@@ -49,12 +49,13 @@ for part in $PARTS; do
 	other) bash bench/other.sh || exit 1 ;;
 	publish) bash bench/publish.sh || exit 1 ;;
 	db) bash bench/db.sh || exit 1 ;;
+	cluster) bash bench/cluster.sh || exit 1 ;;
 	*) echo "bench: unknown part $part" >&2; exit 1 ;;
 	esac
 	dur[$part]=$(($(date +%s) - t0))
 done
 # durations of parts not run now: from the earlier run
-for part in ring callpath pickup kinds other publish db; do
+for part in ring callpath pickup kinds other publish db cluster; do
 	if [ -z "${dur[$part]:-}" ]; then
 		dur[$part]=$(python3 -c 'import json,sys
 try: print(json.loads(sys.argv[1])["duration_s"][sys.argv[2]])
@@ -85,7 +86,7 @@ d = {
     "load_end": "$(loadavg)",
     "others_start": $others_start,
     "parts_run": "$PARTS",
-    "duration_s": {"ring": ${dur[ring]}, "callpath": ${dur[callpath]}, "pickup": ${dur[pickup]}, "kinds": ${dur[kinds]}, "other": ${dur[other]}, "publish": ${dur[publish]}, "db": ${dur[db]}, "total": $total},
+    "duration_s": {"ring": ${dur[ring]}, "callpath": ${dur[callpath]}, "pickup": ${dur[pickup]}, "kinds": ${dur[kinds]}, "other": ${dur[other]}, "publish": ${dur[publish]}, "db": ${dur[db]}, "cluster": ${dur[cluster]}, "total": $total},
 }
 json.dump(d, open(sys.argv[1], "w"), indent=2)
 EOF
