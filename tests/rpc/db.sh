@@ -212,6 +212,9 @@ import_cut() {
 		echo '</gcp>'
 	} >"$f"
 	old=$(store_rows)
+	# (the pids beforehand: k_crash in run.sh)
+	local pids
+	pids=$(k_pids)
 	kc gcp.import "$f" >"$T_DIR/import.out" 2>&1 &
 	local client=$!
 	for i in $(seq 1 500); do
@@ -219,7 +222,7 @@ import_cut() {
 		sleep 0.01
 	done
 	in_import || { echo "  the import was never seen writing"; wait $client; return 1; }
-	if [ "$BACKEND" = postgres ]; then db_off; else k_crash; fi
+	if [ "$BACKEND" = postgres ]; then db_off; else k_crash "$pids"; fi
 	wait $client
 	echo "the import said: $(tr '\n' ' ' <"$T_DIR/import.out")"
 	if [ "$BACKEND" = postgres ]; then db_on; else ks >/dev/null || return 1; fi
