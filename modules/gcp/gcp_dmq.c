@@ -61,7 +61,7 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 {
 	const char *t = gcp_dmq_text(root, "t"), *to = gcp_dmq_text(root, "to");
 	const char *cd;
-	uint64_t boot = 0, cv, n, nd, full, j;
+	uint64_t boot = 0, cv, n, nd, full, j, seq = 0;
 	int has_boot;
 
 	if(t == NULL) {
@@ -82,6 +82,13 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 			return -1;
 		}
 	}
+	/* the number of an add, del or heartbeat: optional, a number */
+	if(gcp_dmq_field(root, "s") != NULL && gcp_dmq_num(root, "s", &seq) < 0) {
+		LM_ERR("dmq: a %s message of node %s whose number (\"s\") is not "
+			   "one: ignored\n",
+				t, name);
+		return -1;
+	}
 	if(strcmp(t, "hb") == 0) {
 		cd = gcp_dmq_text(root, "cd");
 		if(gcp_dmq_num(root, "cv", &cv) < 0 || cd == NULL || strlen(cd) != 16
@@ -95,7 +102,7 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 		}
 		if(gcp_dmq_calls_heard(name, boot) < 0)
 			return 0;
-		gcp_dmq_calls_heartbeat(name, (unsigned)n, nd, cv, cd);
+		gcp_dmq_calls_heartbeat(name, (unsigned)n, nd, seq, cv, cd);
 		gcp_dmq_cfg_heartbeat(name, cv, cd, (int)j);
 		return 0;
 	}
@@ -108,12 +115,13 @@ static int gcp_dmq_dispatch(const char *name, srjson_t *root)
 		}
 		if(gcp_dmq_calls_heard(name, boot) < 0)
 			return 0;
-		return gcp_dmq_calls_on_add(name, (int)full, gcp_dmq_field(root, "c"));
+		return gcp_dmq_calls_on_add(
+				name, (int)full, seq, gcp_dmq_field(root, "c"));
 	}
 	if(strcmp(t, "del") == 0) {
 		if(gcp_dmq_calls_heard(name, boot) < 0)
 			return 0;
-		return gcp_dmq_calls_on_del(name, gcp_dmq_field(root, "c"));
+		return gcp_dmq_calls_on_del(name, seq, gcp_dmq_field(root, "c"));
 	}
 	if(strcmp(t, "sync") == 0) {
 		if(gcp_dmq_calls_heard(name, boot) >= 0)
@@ -188,16 +196,17 @@ static void gcp_dmq_heartbeat(void)
 {
 	char body[256], cd[17];
 	unsigned n;
-	uint64_t nd, cv;
+	uint64_t nd, cv, seq;
 	str b;
 
-	gcp_dmq_calls_announced(&n, &nd);
+	gcp_dmq_calls_announced(&n, &nd, &seq);
 	gcp_dmq_cfg_state(&cv, cd);
 	b.len = snprintf(body, sizeof(body),
 			"{\"t\":\"hb\",\"boot\":\"%llx\",\"cv\":%llu,\"cd\":\"%s\","
-			"\"n\":%u,\"nd\":\"%llx\",\"j\":%d}",
+			"\"n\":%u,\"nd\":\"%llx\",\"s\":%llu,\"j\":%d}",
 			(unsigned long long)gcp_dmq_boot(), (unsigned long long)cv, cd, n,
-			(unsigned long long)nd, gcp_dmq_cfg_joined());
+			(unsigned long long)nd, (unsigned long long)seq,
+			gcp_dmq_cfg_joined());
 	b.s = body;
 	gcp_dmq_bcast(&b);
 }

@@ -27,13 +27,13 @@
 #define GCP_DMQ_ANNOUNCE_MS 50	 /* at most this often, after a change */
 #define GCP_DMQ_SYNC_GAP_MS 2000 /* between two syncs asked of one node */
 #define GCP_DMQ_BUCKETS 1024
+#define GCP_BATCH_TAIL 32 /* room kept for "],"s":<number>}" */
 
 typedef struct gcp_node_state
 {
-	int failed;		/* a message to it failed since it was last heard */
-	int mismatches; /* heartbeats in a row whose calls differ from ours */
-	int want_full;	/* it asked for our whole set */
-	int fresh;		/* new, or restarted: ask its set at once */
+	int failed;			  /* a message to it failed since it was last heard */
+	int want_full;		  /* it asked for our whole set */
+	gcp_peer_sync_t sync; /* is our copy of its calls behind? */
 } gcp_node_state_t;
 
 typedef struct gcp_dmq_calls
@@ -57,6 +57,7 @@ static gcp_peers_t *_announced = NULL;
 static unsigned _gen = 0;
 static int _seen_changed = -1;
 static uint64_t _last_announce = 0;
+static uint64_t _seq = 0; /* the number of the last add or del broadcast */
 
 /* ---- memory for the tables ---- */
 
@@ -192,7 +193,7 @@ static int gcp_batch_init(
 		PKG_MEM_ERROR;
 		return -1;
 	}
-	b->j.cap = GCP_DMQ_MAX_BODY + 1 - 2; /* room for "]}" */
+	b->j.cap = GCP_DMQ_MAX_BODY + 1 - GCP_BATCH_TAIL; /* "],"s":N}" */
 	b->type = type;
 	b->to = to;
 	b->full = full;
@@ -200,19 +201,24 @@ static int gcp_batch_init(
 	return 0;
 }
 
+/* a broadcast is numbered when it goes (none is skipped: the heartbeat
+ * names the last); a whole set to one node carries the number of the
+ * last broadcast it covers */
 static void gcp_batch_send(gcp_batch_t *b)
 {
 	str body;
 
-	b->j.cap += 2;
-	gcp_json_raw(&b->j, "]}", 2);
+	b->j.cap += GCP_BATCH_TAIL;
+	gcp_json_raw(&b->j, "],\"s\":", 6);
+	gcp_json_uint(&b->j, b->to ? _seq : ++_seq);
+	gcp_json_raw(&b->j, "}", 1);
 	body.s = b->j.buf;
 	body.len = (int)b->j.len;
 	if(b->to)
 		gcp_dmq_send(&body, b->to);
 	else
 		gcp_dmq_bcast(&body);
-	b->j.cap -= 2;
+	b->j.cap -= GCP_BATCH_TAIL;
 	b->sent++;
 	gcp_batch_open(b);
 }
@@ -403,12 +409,13 @@ static void gcp_send_full(const char *node)
 			gcp_peers_node_at(_announced, GCP_PEER_SELF)->ncalls, node);
 }
 
-void gcp_dmq_calls_announced(unsigned *n, uint64_t *digest)
+void gcp_dmq_calls_announced(unsigned *n, uint64_t *digest, uint64_t *seq)
 {
 	gcp_peer_node_t *self;
 
 	*n = 0;
 	*digest = 0;
+	*seq = _seq;
 	if(_announced == NULL)
 		return;
 	self = gcp_peers_node_at(_announced, GCP_PEER_SELF);
@@ -518,7 +525,8 @@ int gcp_dmq_calls_heard(const char *name, uint64_t boot)
 		restarted = node->boot != 0;
 		forgot = gcp_peers_clear(_dc->peers, i);
 		node->boot = boot;
-		_dc->st[i].fresh = 1;
+		memset(&_dc->st[i].sync, 0, sizeof(_dc->st[i].sync));
+		_dc->st[i].sync.fresh = 1;
 	}
 	was_up = node->up;
 	node->up = 1;
@@ -539,14 +547,14 @@ unsigned gcp_dmq_calls_own(void)
 }
 
 void gcp_dmq_calls_heartbeat(const char *name, unsigned n, uint64_t digest,
-		uint64_t cfg_version, const char *cfg_digest)
+		uint64_t seq, uint64_t cfg_version, const char *cfg_digest)
 {
 	unsigned known;
 	gcp_peer_node_t *node;
 	gcp_node_state_t *st;
 	char body[GCP_PEER_URI_MAX + 64];
 	str b;
-	int i, ask = 0;
+	int i, v, ask = 0;
 	uint64_t now = gcp_now_ms();
 
 	lock_get(&_dc->lock);
@@ -562,17 +570,12 @@ void gcp_dmq_calls_heartbeat(const char *name, unsigned n, uint64_t digest,
 	node->hb_version = cfg_version;
 	snprintf(node->hb_digest, sizeof(node->hb_digest), "%s", cfg_digest);
 	known = node->ncalls;
-	if(node->ncalls == n && node->calls_digest == digest) {
-		st->mismatches = 0;
-		st->fresh = 0;
-	} else {
-		st->mismatches++;
-		if((st->fresh || st->mismatches >= 2)
-				&& now - node->asked_ms >= GCP_DMQ_SYNC_GAP_MS) {
-			node->asked_ms = now;
-			st->fresh = 0;
-			ask = 1;
-		}
+	v = gcp_peer_sync_heartbeat(&st->sync, seq,
+			node->ncalls == n && node->calls_digest == digest,
+			now - node->asked_ms >= GCP_DMQ_SYNC_GAP_MS);
+	if(v == GCP_SYNC_ASK) {
+		node->asked_ms = now;
+		ask = 1;
 	}
 	lock_release(&_dc->lock);
 	if(!ask)
@@ -691,7 +694,8 @@ static int gcp_calls_check(const char *name, srjson_t *calls, int del)
 	return 0;
 }
 
-int gcp_dmq_calls_on_add(const char *name, int full, srjson_t *calls)
+int gcp_dmq_calls_on_add(
+		const char *name, int full, uint64_t seq, srjson_t *calls)
 {
 	gcp_peer_call_in_t c;
 	const char *err;
@@ -706,6 +710,7 @@ int gcp_dmq_calls_on_add(const char *name, int full, srjson_t *calls)
 		lock_release(&_dc->lock);
 		return 0;
 	}
+	gcp_peer_sync_taken(&_dc->st[i].sync, seq);
 	if(full)
 		gcp_peers_clear(_dc->peers, i);
 	for(it = calls->child; it; it = it->next) {
@@ -721,7 +726,7 @@ int gcp_dmq_calls_on_add(const char *name, int full, srjson_t *calls)
 	return 0;
 }
 
-int gcp_dmq_calls_on_del(const char *name, srjson_t *calls)
+int gcp_dmq_calls_on_del(const char *name, uint64_t seq, srjson_t *calls)
 {
 	gcp_peer_call_in_t c;
 	const char *err;
@@ -733,6 +738,7 @@ int gcp_dmq_calls_on_del(const char *name, srjson_t *calls)
 	lock_get(&_dc->lock);
 	i = gcp_peers_node(_dc->peers, name, strlen(name), 0);
 	if(i >= 1) {
+		gcp_peer_sync_taken(&_dc->st[i].sync, seq);
 		for(it = calls->child; it; it = it->next) {
 			gcp_call_of_json(it, 1, &c, &err);
 			gcp_peers_del(_dc->peers, i, c.s[GCP_PC_CALLID],

@@ -45,9 +45,9 @@ uint64_t gcp_dmq_boot(void);
 /* the timer (GCP TIMER process), every 50 ms */
 void gcp_dmq_calls_timer(uint64_t now_ms);
 
-/* what this node announced: its count and digest (for the heartbeat;
- * GCP TIMER process) */
-void gcp_dmq_calls_announced(unsigned *n, uint64_t *digest);
+/* what this node announced: its count and digest, and the number of the
+ * last add or del it broadcast (for the heartbeat; GCP TIMER process) */
+void gcp_dmq_calls_announced(unsigned *n, uint64_t *digest, uint64_t *seq);
 
 /* a node was heard of (any message): its index in the table, -1 when the
  * table is full; boot changed (restart): its calls are forgotten */
@@ -55,17 +55,24 @@ int gcp_dmq_calls_heard(const char *node, uint64_t boot);
 
 /* its heartbeat: its own calls (a sync is asked when they differ from
  * our copy twice in a row, or at once after it joined or restarted) and
- * its configuration's version and digest (kept for gcp.cluster) */
+ * its configuration's version and digest (kept for gcp.cluster). seq:
+ * the number of its last add or del before the heartbeat; while one of
+ * them is still on its way (dmq's workers take messages in parallel) the
+ * copies are not compared, unless those a heartbeat ago are missing too
+ * (lost: compared, and a sync follows) */
 void gcp_dmq_calls_heartbeat(const char *node, unsigned n, uint64_t digest,
-		uint64_t cfg_version, const char *cfg_digest);
+		uint64_t seq, uint64_t cfg_version, const char *cfg_digest);
 
 /* the pickable calls this node announced last (any process) */
 unsigned gcp_dmq_calls_own(void);
 
-/* a node's "add" (full: its whole set follows) and "del" messages; 0, or
- * -1 for a malformed one (logged, nothing changed) */
-int gcp_dmq_calls_on_add(const char *node, int full, srjson_t *calls);
-int gcp_dmq_calls_on_del(const char *node, srjson_t *calls);
+/* a node's "add" (full: its whole set follows) and "del" messages, seq
+ * their number (0: none given; a whole set carries the number of the
+ * last broadcast it covers); 0, or -1 for a malformed one (logged,
+ * nothing changed) */
+int gcp_dmq_calls_on_add(
+		const char *node, int full, uint64_t seq, srjson_t *calls);
+int gcp_dmq_calls_on_del(const char *node, uint64_t seq, srjson_t *calls);
 /* a node asks for our whole set (sent by the timer) */
 void gcp_dmq_calls_on_sync(const char *node);
 

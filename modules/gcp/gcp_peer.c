@@ -468,3 +468,31 @@ void gcp_peers_foreach(gcp_peers_t *p, int node,
 				return;
 		}
 }
+
+void gcp_peer_sync_taken(gcp_peer_sync_t *s, uint64_t seq)
+{
+	if(seq > s->seq)
+		s->seq = seq;
+}
+
+int gcp_peer_sync_heartbeat(
+		gcp_peer_sync_t *s, uint64_t seq, int same, int may_ask)
+{
+	int behind =
+			seq > s->seq && !s->fresh && (s->wait == 0 || s->seq >= s->wait);
+
+	s->wait = seq > s->seq ? seq : 0;
+	if(behind)
+		return GCP_SYNC_WAIT;
+	if(same) {
+		s->mismatches = 0;
+		s->fresh = 0;
+		return GCP_SYNC_SAME;
+	}
+	s->mismatches++;
+	if((s->fresh || s->mismatches >= 2) && may_ask) {
+		s->fresh = 0;
+		return GCP_SYNC_ASK;
+	}
+	return GCP_SYNC_DIFFERS;
+}

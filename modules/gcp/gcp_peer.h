@@ -94,6 +94,41 @@ typedef struct gcp_peer_node
 	uint64_t calls_digest; /* XOR of gcp_peers_key_hash() of its calls */
 } gcp_peer_node_t;
 
+/* Whether our copy of a node's calls is behind, told by its heartbeats:
+ * one per node, the caller's (under the caller's lock); zeroed, with
+ * fresh set, when the node is new or restarts */
+typedef struct gcp_peer_sync
+{
+	int mismatches; /* heartbeats in a row whose calls differ from ours */
+	int fresh;		/* new, or restarted: ask its set at once */
+	uint64_t seq;	/* the highest number of its adds and dels taken */
+	uint64_t wait;	/* a heartbeat came before its adds and dels up to this
+					 * number: compare at the next one (0: none awaited) */
+} gcp_peer_sync_t;
+
+enum gcp_peer_sync_verdict
+{
+	GCP_SYNC_WAIT = 0, /* its adds and dels before it are on their way */
+	GCP_SYNC_SAME,	   /* our copy is its set */
+	GCP_SYNC_DIFFERS,  /* it differs, a sync is not due (yet) */
+	GCP_SYNC_ASK	   /* ask for its whole set now */
+};
+
+/* an add or del of the node numbered seq (0: none given) was taken */
+void gcp_peer_sync_taken(gcp_peer_sync_t *s, uint64_t seq);
+
+/* Its heartbeat: seq the number of its last add or del before it, same
+ * whether its count and digest equal our copy's, may_ask whether a sync
+ * may be asked now (the caller's gap since the last). While an add or
+ * del numbered before the heartbeat is still on its way (dmq's workers
+ * take messages in parallel, so a heartbeat may overtake them) nothing
+ * is compared: GCP_SYNC_WAIT, unless those awaited at the previous
+ * heartbeat are still missing (lost: compared) or the node is fresh. A
+ * difference asks for a sync the second time in a row, or at once when
+ * fresh. */
+int gcp_peer_sync_heartbeat(
+		gcp_peer_sync_t *s, uint64_t seq, int same, int may_ask);
+
 typedef struct gcp_peer_env
 {
 	void *(*alloc)(size_t size);
