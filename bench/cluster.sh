@@ -24,7 +24,7 @@
 #               as idle was (a window of the same length); then
 #               BENCH_CL_SPARSE_RATE calls/s that ring BENCH_CL_SPARSE_RING_MS
 #               (1000) before the CANCEL (bench_uac_cancel_ring.xml): calls
-#               far apart that ring longer than gcp's batching (100 ms), so
+#               far apart that ring longer than gcp's batching (50 ms), so
 #               each call's announcement and its removal travel on their own
 #               (the calls of the load above ring a few ms: most are gone
 #               before they are announced)

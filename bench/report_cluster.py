@@ -195,7 +195,7 @@ def findings(w, f):
     s += "; the target (≤ 1.10) is " + ("met." if _cpu_ok(f) else "missed.")
     if f["load"]:
         d = f["load"]["dmq1"]
-        s += (f" Under that load the calls ring only a few ms, and most are removed before gcp's 100 ms"
+        s += (f" Under that load the calls ring only a few ms, and most are removed before gcp's 50 ms"
               f" batch announces them: {d['by_type'].get('add', 0)} add and {d['by_type'].get('del', 0)} del"
               f" messages for {d['calls']:,} calls.")
     if f["sparse"]:
@@ -281,7 +281,7 @@ def section(w, cl, f):
       f" {cl.get('sparse_rate')} calls/s per cluster that ring")
     w(f"{cl.get('sparse_ring_ms', 0):,} ms before the CANCEL (`bench_uac_cancel_ring.xml`), so that each call is"
       " announced and removed on its own")
-    w("(gcp sends what changed at most every 100 ms: a call that rings less is often gone before it is")
+    w("(gcp sends what changed at most every 50 ms: a call that rings less is often gone before it is")
     w("announced). A KDMQ request is counted where its source and destination are both nodes of the cluster,")
     caps = [k[v] for k in (f["load"], f["sparse"]) if k for v in ("dmq0", "dmq1")]
     answered = all(d["replies"] == d["requests"] for d in caps)
