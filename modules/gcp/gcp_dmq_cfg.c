@@ -471,12 +471,25 @@ void gcp_dmq_cfg_heartbeat(
 		}
 		return;
 	}
-	if(joined && !gcp_cfg_theirs_wins(version, node))
+	/* with db_url the tables hold the one configuration: a node that
+	 * differs reads them again, whichever is ahead (after a split both
+	 * sides' changes are in them, and the winner of (version, name) would
+	 * otherwise stay behind the tables for good) */
+	if(joined && !gcp_store_is_db() && !gcp_cfg_theirs_wins(version, node))
 		return;
 	if(now - __atomic_load_n(&_cs->asked_ms, __ATOMIC_RELAXED)
 			< GCP_CFG_ASK_GAP_MS)
 		return;
 	__atomic_store_n(&_cs->asked_ms, now, __ATOMIC_RELAXED);
+	if(gcp_store_is_db()) {
+		LM_INFO("dmq: node %s has configuration %llu (%s), we %llu (%s): "
+				"reading the tables again\n",
+				node, (unsigned long long)version, digest,
+				(unsigned long long)v, mine);
+		gcp_cfg_reread(node, version);
+		gcp_cfg_join("the tables re-read");
+		return;
+	}
 	LM_INFO("dmq: node %s has configuration %llu (%s), we %llu (%s%s): "
 			"asking for it\n",
 			node, (unsigned long long)version, digest, (unsigned long long)v,

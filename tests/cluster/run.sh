@@ -16,6 +16,15 @@
 # log, gcp.xml, ctl socket).
 #   unshare -n bash -c 'ip link set lo up; bash tests/cluster/run.sh'
 set -u
+# A network namespace of the suite's own when it can have one (root and
+# unshare): the nodes' loopback addresses are then the suite's alone, and
+# db_shared can cut the network between nodes (ip rule) without touching
+# the machine's. Already in one (e.g. started as above): as it is.
+if [ -z "${GCP_CLUSTER_NETNS:-}" ] &&
+	[ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net 2>/dev/null)" ] &&
+	command -v ip >/dev/null && unshare -n true 2>/dev/null; then
+	exec unshare -n env GCP_CLUSTER_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+fi
 cd "$(dirname "$0")"
 . ../lib/ports.sh
 suite_start cluster cluster.lock 600 "$@"
