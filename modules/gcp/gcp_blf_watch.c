@@ -21,6 +21,8 @@
 
 #include "gcp_blf_watch.h"
 
+#define SEED_ROWS 1000 /* rows fetched at a time */
+
 /* presence's subs_db_mode (presence/presence.h) */
 #define PRES_SUBS_DB_ONLY 3
 
@@ -66,7 +68,7 @@ static int seed(gcp_lamps_t *lamps, str *url, str *table)
 	db_func_t dbf;
 	db1_con_t *con;
 	db1_res_t *res = NULL;
-	int n = 0;
+	int n = 0, more;
 
 	if(db_bind_mod(url, &dbf) < 0 || !DB_CAPABILITY(dbf, DB_CAP_QUERY)) {
 		LM_ERR("cannot query presence's database %.*s\n", url->len, url->s);
@@ -82,15 +84,30 @@ static int seed(gcp_lamps_t *lamps, str *url, str *table)
 	VAL_TYPE(&vals[0]) = DB1_STR;
 	VAL_STR(&vals[0]).s = "dialog";
 	VAL_STR(&vals[0]).len = 6;
+	/* in pages where the module can (a large table in pkg memory at
+	 * once would not fit) */
 	if(dbf.use_table(con, table) < 0
-			|| dbf.query(con, keys, 0, vals, cols, 1, 1, 0, &res) < 0) {
+			|| (more = db_fetch_query(&dbf, SEED_ROWS, con, keys, 0, vals, cols,
+						1, 1, 0, &res))
+					   < 0) {
 		LM_ERR("cannot read presence's table %.*s\n", table->len, table->s);
 		dbf.close(con);
 		return -1;
 	}
-	for(int i = 0; res && i < RES_ROW_N(res); i++)
-		n += mark_row(lamps, &ROW_VALUES(&RES_ROWS(res)[i])[0]);
-	dbf.free_result(con, res);
+	while(res && RES_ROW_N(res) > 0) {
+		for(int i = 0; i < RES_ROW_N(res); i++)
+			n += mark_row(lamps, &ROW_VALUES(&RES_ROWS(res)[i])[0]);
+		if(more != 1)
+			break;
+		if(db_fetch_next(&dbf, SEED_ROWS, con, &res) < 0) {
+			LM_ERR("cannot read presence's table %.*s further\n", table->len,
+					table->s);
+			dbf.close(con);
+			return -1;
+		}
+	}
+	if(res)
+		dbf.free_result(con, res);
 	dbf.close(con);
 	return n;
 }
