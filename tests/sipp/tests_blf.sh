@@ -472,3 +472,34 @@ t_blf_watch_restored() {
 	[ $r = 0 ] && expect_no_calls || r=1
 	return $r
 }
+
+ALL_TESTS="$ALL_TESTS blf_watch_seed_pages"
+modes_blf_watch_seed_pages() { echo inject; }
+# The watch filter's seed read in pages: presence on PostgreSQL (a server
+# of the test's own, tests/lib/pg.sh; db_postgres fetches rows in pages)
+# with 2,500 dialog subscriptions and 10 of another event in its
+# active_watchers: at start gcp marks exactly the 2,500 (3 pages of 1,000).
+t_blf_watch_seed_pages() {
+	local r=0 seeded
+	PG_DIR=$T_DIR/pg
+	. "$ROOT/tests/lib/pg.sh"
+	pg_init >"$T_DIR/pg-init.log" 2>&1 || { cat "$T_DIR/pg-init.log"; fail "PostgreSQL did not start"; return 1; }
+	# (pg_init made gcp's tables and Kamailio's version table)
+	"$PG_BIN/psql" -X -q -U kamailio -d gcp -v ON_ERROR_STOP=1 -f /usr/share/kamailio/postgres/presence-create.sql >/dev/null &&
+		psql_gcp "INSERT INTO active_watchers (presentity_uri, watcher_username, watcher_domain, to_user, to_domain,
+				event, callid, to_tag, from_tag, local_cseq, remote_cseq, contact, record_route, expires, status,
+				reason, version, socket_info, local_contact, from_user, from_domain, updated, updated_winfo)
+			SELECT 'sip:u' || g || '@127.0.0.1', 'w', '127.0.0.1', 'u' || g, '127.0.0.1',
+				CASE WHEN g <= 2500 THEN 'dialog' ELSE 'presence' END, 'seed' || g, 't' || g, 'f' || g, 1, 1,
+				'sip:w@127.0.0.1:5999', '', extract(epoch from now())::int + 3000, 1, '', 1,
+				'udp:$KADDR', 'sip:$KADDR', 'w', '127.0.0.1', 0, 0
+			FROM generate_series(1, 2510) g" ||
+		{ pg_halt; fail "presence's tables not created on PostgreSQL"; return 1; }
+	GCP_PRESENCE_DB=$PG_URL k_start "$MODE" -A WITH_DB -A 'GCP_DB_MODULE="db_postgres.so"' -A "GCP_DB_URL=\"$PG_URL\"" >/dev/null ||
+		{ pg_halt; fail "Kamailio did not start with presence on PostgreSQL"; k_back; return 1; }
+	seeded=$(sed -n 's/.*lamps: presentities watched at start: \([0-9]*\) .*/\1/p' "$KLOG" | tail -n 1)
+	[ "$seeded" = 2500 ] || { fail "gcp seeded ${seeded:-no} watched presentities from presence's table, not 2500"; r=1; }
+	k_back
+	pg_halt
+	return $r
+}
