@@ -22,7 +22,7 @@ set -u
 # the machine's. Already in one (e.g. started as above): as it is.
 if [ -z "${GCP_CLUSTER_NETNS:-}" ] &&
 	[ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net 2>/dev/null)" ] &&
-	command -v ip >/dev/null && unshare -n true 2>/dev/null; then
+	command -v ip >/dev/null && unshare -n ip link set lo up 2>/dev/null; then
 	exec unshare -n env GCP_CLUSTER_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
 fi
 cd "$(dirname "$0")"
