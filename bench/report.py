@@ -12,6 +12,7 @@ import statistics
 import sys
 
 import report_other
+from report_util import fmt, status
 import report_publish
 import report_cluster
 
@@ -30,26 +31,10 @@ def load(res, name):
         return None
 
 
-def fmt(v, nd=0):
-    if v is None:
-        return "n/a"
-    if isinstance(v, (int, float)):
-        if nd == 0:
-            return f"{v:,.0f}"
-        return f"{v:,.{nd}f}"
-    return str(v)
-
-
 def ratio(a, b, nd=2):
     if a is None or b is None or b == 0:
         return None
     return round(a / b, nd)
-
-
-def status(ok):
-    if ok is None:
-        return "not measured"
-    return "**met**" if ok else "**missed**"
 
 
 def pct(a, b, nd=1):

@@ -9,28 +9,11 @@ bench/results/cluster.json), used by report.py:
 
 Every figure is computed from the JSON; the fixed text states the method.
 """
-import statistics
+
+import report_util
+from report_util import fmt as _fmt, med as _med, status as _status
 
 PEERS = 2  # a node of three sends to two others
-
-
-def _fmt(v, nd=0):
-    if v is None:
-        return "n/a"
-    if nd == 0:
-        return f"{v:,.0f}"
-    return f"{v:,.{nd}f}"
-
-
-def _med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def _status(ok):
-    if ok is None:
-        return "not measured"
-    return "**met**" if ok else "**missed**"
 
 
 def _kdmq(cl, name):
@@ -350,14 +333,6 @@ def section(w, cl, f):
 
 
 if __name__ == "__main__":
-    import json
     import sys
 
-    with open(sys.argv[1]) as fh:
-        p = json.load(fh)
-    out = []
-    fig = figures(p)
-    targets(out.append, fig)
-    findings(out.append, fig)
-    section(out.append, p, fig)
-    print("\n".join(out))
+    report_util.run_alone(sys.modules[__name__])

@@ -9,22 +9,11 @@ bench/results/publish.json), used by report.py:
 
 Every figure is computed from the JSON; the fixed text states the method.
 """
-import statistics
+
+import report_util
+from report_util import fmt as _fmt, med as _med, status as _status
 
 VARIANTS = ("off", "on", "watched")
-
-
-def _fmt(v, nd=0):
-    if v is None:
-        return "n/a"
-    if nd == 0:
-        return f"{v:,.0f}"
-    return f"{v:,.{nd}f}"
-
-
-def _med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
 
 
 def _timer_ir(c):
@@ -120,12 +109,6 @@ def _target_ok(f):
     if f is None or f["cap_med"] is None:
         return None
     return f["cap_med"] >= 0.99
-
-
-def _status(ok):
-    if ok is None:
-        return "not measured"
-    return "**met**" if ok else "**missed**"
 
 
 def targets(w, f):
@@ -285,14 +268,6 @@ def section(w, pub, f):
 
 
 if __name__ == "__main__":
-    import json
     import sys
 
-    with open(sys.argv[1]) as fh:
-        p = json.load(fh)
-    out = []
-    fig = figures(p)
-    targets(out.append, fig)
-    findings(out.append, fig)
-    section(out.append, p, fig)
-    print("\n".join(out))
+    report_util.run_alone(sys.modules[__name__])
