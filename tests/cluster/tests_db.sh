@@ -176,8 +176,10 @@ db_shared() {
 # ip rules, in the suite's own network namespace) or joined again. The
 # machine's rules are never touched: outside a namespace of its own the
 # suite cannot cut (net_cut fails).
+# (the suite's own: another than the machine's, PID 1's)
+own_netns() { [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net 2>/dev/null)" ]; }
 net_cut() {
-	[ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net 2>/dev/null)" ] || return 1
+	own_netns || return 1
 	# the local table looked up after the cut's rules (it comes first)
 	if ip rule show pref 0 | grep -q 'lookup local'; then
 		ip rule add pref 100 lookup local && ip rule del pref 0 || return 1
@@ -189,7 +191,7 @@ net_cut() {
 	done
 }
 net_join() {
-	[ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net 2>/dev/null)" ] || return 0
+	own_netns || return 0
 	while ip rule show pref 10 | grep -q prohibit; do ip rule del pref 10 || break; done
 }
 
